@@ -55,7 +55,8 @@ Bytes fromHex(std::string_view hex)
             continue;
         }
         const int v = hexValue(c);
-        if (v < 0) throw Error(Errc::BadArgument, std::string("hex: invalid character '") + c + "'");
+        if (v < 0)
+            throw Error(Errc::BadArgument, std::string("hex: invalid character '") + c + "'");
         if (high < 0) {
             high = v;
         } else {
@@ -77,7 +78,10 @@ void secureWipe(void* data, std::size_t size) noexcept
     asm volatile("" : : "r"(data) : "memory");
 }
 
-SecureBytes::SecureBytes(std::size_t capacity) { data_.reserve(capacity); }
+SecureBytes::SecureBytes(std::size_t capacity)
+{
+    data_.reserve(capacity);
+}
 
 SecureBytes::SecureBytes(ByteView bytes, std::size_t capacity)
 {
@@ -90,7 +94,10 @@ SecureBytes::~SecureBytes()
     secureWipe(data_.data(), data_.capacity());
 }
 
-SecureBytes::SecureBytes(SecureBytes&& other) noexcept : data_(std::move(other.data_)) { }
+SecureBytes::SecureBytes(SecureBytes&& other) noexcept
+    : data_(std::move(other.data_))
+{
+}
 
 SecureBytes& SecureBytes::operator=(SecureBytes&& other) noexcept
 {

@@ -86,8 +86,7 @@ CommandApdu CommandApdu::decode(ByteView bytes)
         c.extended = true;
         return c;
     }
-    if (n < 3)
-        throw Error(Errc::BadArgument, "command APDU: truncated extended length field");
+    if (n < 3) throw Error(Errc::BadArgument, "command APDU: truncated extended length field");
     const std::size_t lc = (std::size_t { body[1] } << 8) | body[2];
     if (lc == 0) throw Error(Errc::BadArgument, "command APDU: extended Lc of zero");
     if (n == 3 + lc) { // case 3E

@@ -22,8 +22,7 @@ ResponseApdu ResponseApdu::decode(ByteView bytes)
 {
     if (bytes.size() < 2)
         throw Error(Errc::Transport,
-            "response APDU too short: " + std::to_string(bytes.size())
-                + " bytes, no status word");
+            "response APDU too short: " + std::to_string(bytes.size()) + " bytes, no status word");
     ResponseApdu r;
     r.data.assign(bytes.begin(), bytes.end() - 2);
     r.sw = StatusWord(bytes[bytes.size() - 2], bytes[bytes.size() - 1]);

@@ -2,10 +2,20 @@
 // cmocka for C++: the 1.1.5 header needs these includes first and has no extern "C" guard.
 #pragma once
 
+#include <csetjmp>
+// cmocka defines a macro named fail(), which breaks standard headers (<ios>: ios_base::failure
+// members) included after it: include the common ones first.
+#include <functional>
+#include <ios>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
-#include <csetjmp>
 
 extern "C" {
 #include <cmocka.h>

@@ -10,10 +10,11 @@ std::string errorMismatch(Errc code, const std::function<void()>& fn)
         fn();
     } catch (const Error& e) {
         if (e.code() == code) return {};
-        return "expected Errc::" + std::string(errcName(code)) + ", got Errc::"
-            + std::string(errcName(e.code())) + ": " + e.message();
+        return "expected Errc::" + std::string(errcName(code))
+            + ", got Errc::" + std::string(errcName(e.code())) + ": " + e.message();
     } catch (const std::exception& e) {
-        return "expected Errc::" + std::string(errcName(code)) + ", got std::exception: " + e.what();
+        return "expected Errc::" + std::string(errcName(code))
+            + ", got std::exception: " + e.what();
     } catch (...) {
         return "expected Errc::" + std::string(errcName(code)) + ", got an unknown exception";
     }
@@ -32,6 +33,32 @@ std::string exceptionText(const std::function<void()>& fn)
         return "unknown exception";
     }
     return {};
+}
+
+std::string bytesMismatch(ByteView actual, ByteView expected)
+{
+    const std::string a = toHexSpaced(actual);
+    const std::string e = toHexSpaced(expected);
+    if (a == e) return {};
+    return "bytes differ\n  actual:   " + a + "\n  expected: " + e;
+}
+
+namespace {
+    char gStash[8192];
+}
+
+bool stash(const std::string& text)
+{
+    if (text.empty()) return false;
+    const std::size_t n = text.size() < sizeof gStash - 1 ? text.size() : sizeof gStash - 1;
+    text.copy(gStash, n);
+    gStash[n] = '\0';
+    return true;
+}
+
+const char* stashed()
+{
+    return gStash;
 }
 
 } // namespace tscns::test

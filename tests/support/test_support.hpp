@@ -18,27 +18,34 @@ namespace tscns::test {
 std::string errorMismatch(Errc code, const std::function<void()>& fn);
 /// Runs fn; returns "" when it completes, else the exception's description.
 std::string exceptionText(const std::function<void()>& fn);
+/// "" when equal, else both buffers in hex.
+std::string bytesMismatch(ByteView actual, ByteView expected);
+
+/// Copies a failure text into a static buffer and returns true when it is not empty, so that the
+/// std::string is destroyed before cmocka's fail_msg longjmps (house-style §6).
+bool stash(const std::string& text);
+/// The text last stashed.
+const char* stashed();
 
 } // namespace tscns::test
 
-// Macros so that cmocka reports the caller's file and line.
-#define TSCNS_EXPECT_ERROR(code, ...)                                                            \
-    do {                                                                                         \
-        const std::string tscnsMismatch_ = ::tscns::test::errorMismatch(code, __VA_ARGS__);      \
-        if (!tscnsMismatch_.empty()) fail_msg("%s", tscnsMismatch_.c_str());                     \
+// Macros so that cmocka reports the caller's file and line. No object with a destructor is alive
+// when fail_msg runs: the temporaries die with the if-condition.
+#define TSCNS_EXPECT_ERROR(code, ...)                                                              \
+    do {                                                                                           \
+        if (::tscns::test::stash(::tscns::test::errorMismatch(code, __VA_ARGS__)))                 \
+            fail_msg("%s", ::tscns::test::stashed());                                              \
     } while (0)
 
-#define TSCNS_NO_THROW(...)                                                                      \
-    do {                                                                                         \
-        const std::string tscnsThrown_ = ::tscns::test::exceptionText(__VA_ARGS__);              \
-        if (!tscnsThrown_.empty()) fail_msg("unexpected exception: %s", tscnsThrown_.c_str());   \
+#define TSCNS_NO_THROW(...)                                                                        \
+    do {                                                                                           \
+        if (::tscns::test::stash(::tscns::test::exceptionText(__VA_ARGS__)))                       \
+            fail_msg("unexpected exception: %s", ::tscns::test::stashed());                        \
     } while (0)
 
 /// Compares byte buffers and prints both as hex on mismatch.
-#define TSCNS_ASSERT_BYTES(actual, expected)                                                     \
-    do {                                                                                         \
-        const std::string a_ = ::tscns::toHexSpaced(actual);                                     \
-        const std::string e_ = ::tscns::toHexSpaced(expected);                                   \
-        if (a_ != e_) fail_msg("bytes differ\n  actual:   %s\n  expected: %s", a_.c_str(),     \
-            e_.c_str());                                                                         \
+#define TSCNS_ASSERT_BYTES(actual, expected)                                                       \
+    do {                                                                                           \
+        if (::tscns::test::stash(::tscns::test::bytesMismatch(actual, expected)))                  \
+            fail_msg("%s", ::tscns::test::stashed());                                              \
     } while (0)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // CommandApdu / ResponseApdu: ISO 7816-4 case vectors and round trips.
+#include "groups.hpp"
 #include "test_support.hpp"
 
 #include "tscns/apdu/command_apdu.hpp"
@@ -82,8 +83,10 @@ void decode_malformed_throwsBadArgument(void**)
         const Bytes raw = fromHex(bad[i]);
         TSCNS_EXPECT_ERROR(Errc::BadArgument, [&] { (void)CommandApdu::decode(raw); });
     }
-    TSCNS_EXPECT_ERROR(Errc::BadArgument, [&] { (void)CommandApdu::decode(fromHex("00B000000000")); });
-    TSCNS_EXPECT_ERROR(Errc::BadArgument, [&] { (void)CommandApdu::decode(fromHex("00B0000000000001AA")); });
+    TSCNS_EXPECT_ERROR(
+        Errc::BadArgument, [&] { (void)CommandApdu::decode(fromHex("00B000000000")); });
+    TSCNS_EXPECT_ERROR(
+        Errc::BadArgument, [&] { (void)CommandApdu::decode(fromHex("00B0000000000001AA")); });
 }
 
 void encode_outOfRange_throwsBadArgument(void**)
@@ -128,7 +131,7 @@ void secureBytes_refusesToGrow(void**)
 
 } // namespace
 
-int main()
+int runCodecTests()
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encode_isoCases_matchVectors),

@@ -20,6 +20,7 @@ enum class Errc {
     CardReset, ///< card reset by another application
     Transport, ///< I/O failure, malformed or unexpected card answer
     CardRejected, ///< the card refused the command (status word carried)
+    NotCnsCard, ///< the card in the reader is not a TS-CNS
     PinIncorrect, ///< wrong PIN/PUK, retries() tells how many tries remain
     PinLocked, ///< PIN/PUK blocked
     PinLength, ///< PIN/PUK of invalid length or content

@@ -11,7 +11,10 @@ namespace tscns::apdu {
 class StatusWord {
 public:
     constexpr StatusWord() noexcept = default;
-    constexpr explicit StatusWord(std::uint16_t value) noexcept : value_(value) { }
+    constexpr explicit StatusWord(std::uint16_t value) noexcept
+        : value_(value)
+    {
+    }
     constexpr StatusWord(std::uint8_t sw1, std::uint8_t sw2) noexcept
         : value_(static_cast<std::uint16_t>((sw1 << 8) | sw2))
     {

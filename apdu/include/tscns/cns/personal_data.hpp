@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// EF_DatiPersonali (3F00/1100/1102): holder data as hex-length-prefixed ASCII (cns-card.md §3).
+#pragma once
+
+#include "tscns/apdu/bytes.hpp"
+#include "tscns/cns/date.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tscns::cns {
+
+struct PersonalData {
+    static constexpr std::size_t kFieldCount = 16;
+    /// A TS-CNS fills fields 1-7, 9, 11, 14, so at least fields 1-9 must be encoded.
+    static constexpr std::size_t kMinFieldCount = 9;
+
+    /// What the 6-digit header turned out to count (it is never trusted, cns-card.md §11.1).
+    enum class HeaderMeaning {
+        IncludesHeader, ///< header = 6 + field bytes (the one real dump, #3804)
+        ExcludesHeader, ///< header = field bytes (OpenSC's comment)
+        Neither,
+    };
+
+    std::uint32_t header = 0; ///< value of the 6 hex digits
+    std::size_t encodedLength = 0; ///< header + fields, without the 00 padding
+    std::size_t fieldCount = 0; ///< fields present, 9..16
+
+    std::string issuer; ///< 1 codice emittente, e.g. "6030"
+    std::optional<Date> issueDate; ///< 2 (nullopt when the field is empty)
+    std::optional<Date> expiryDate; ///< 3
+    std::string surname; ///< 4
+    std::string givenName; ///< 5
+    std::optional<Date> birthDate; ///< 6
+    std::string sex; ///< 7 "M"/"F" (not checked)
+    std::string height; ///< 8 (CIE only)
+    std::string codiceFiscale; ///< 9 (not checked: see validateCodiceFiscale)
+    std::string citizenship; ///< 10
+    std::string birthMunicipality; ///< 11 cadastral code, e.g. "F205"
+    std::string birthCountry; ///< 12
+    std::string birthCertificate; ///< 13 atto di nascita
+    std::string residenceMunicipality; ///< 14
+    std::string residenceAddress; ///< 15
+    std::string expatriationNotes; ///< 16
+
+    /// Parses the EF content (the 400-byte file, padding included, or any prefix of it that
+    /// ends at a field boundary).
+    ///
+    /// Layout: 6 hex digits (header), then per field 2 hex digits of length (either case) and
+    /// that many characters. Parsing is sequential with bounds checks and ignores the header's
+    /// value. It stops after field 16, at the end of the data, or at a 00 byte where a length
+    /// is expected; everything after that must be 00 padding. Fewer than 16 fields are accepted
+    /// only when the data ends there cleanly and at least 9 are present. Field text must be
+    /// printable ASCII (20..7E). Non-empty dates must be valid DDMMYYYY days.
+    /// Throws Error(BadArgument) naming the field and offset for: data shorter than the header,
+    /// non-hex header or length digits, a length running past the end, a non-printable byte,
+    /// a bad date, fewer than 9 fields, non-zero bytes after the last field.
+    static PersonalData parse(ByteView ef);
+
+    [[nodiscard]] HeaderMeaning headerMeaning() const noexcept;
+    /// "GIVENNAME SURNAME" (OpenSC's token label), or whichever part is present.
+    [[nodiscard]] std::string displayName() const;
+};
+
+/// "issuer", "issueDate", ... for field numbers 1..16; "unknown" otherwise.
+[[nodiscard]] std::string_view personalFieldName(std::size_t number) noexcept;
+
+} // namespace tscns::cns

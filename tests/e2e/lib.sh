@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared shell helpers for end-to-end tests through a real pcscd and vsmartcard's vpcd.
+# Source it from a test script. It starts pcscd only when none runs, and on exit stops every
+# process it started (cards, pcscd) and removes its temporary directory.
+#
+# Environment: TSCNS_VCARD (path to tscns-vcard, required).
+
+set -euo pipefail
+
+: "${TSCNS_VCARD:?TSCNS_VCARD must name the tscns-vcard binary}"
+E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tscns-e2e.XXXXXX")
+E2E_CARD_PIDS=()
+E2E_PCSCD_PID=""
+E2E_PASSED=0
+E2E_FAILED=0
+
+e2e_log() { printf '[e2e] %s\n' "$*" >&2; }
+
+e2e_cleanup() {
+  local rc=$?
+  set +e
+  for pid in "${E2E_CARD_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  if [[ -n $E2E_PCSCD_PID ]]; then
+    kill "$E2E_PCSCD_PID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$E2E_PCSCD_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$E2E_PCSCD_PID" 2>/dev/null
+    wait "$E2E_PCSCD_PID" 2>/dev/null
+  fi
+  if ((rc != 0)) && [[ -z ${E2E_KEEP:-} ]]; then
+    for f in "$E2E_TMP"/*.log; do
+      [[ -f $f ]] || continue
+      echo "----- $(basename "$f") (last 40 lines)" >&2
+      tail -n 40 "$f" >&2
+    done
+  fi
+  if [[ -n ${E2E_KEEP:-} ]]; then e2e_log "kept $E2E_TMP"; else rm -rf "$E2E_TMP"; fi
+  exit "$rc"
+}
+trap e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Fails the test with a message.
+e2e_fail() {
+  e2e_log "FAIL: $*"
+  exit 1
+}
+
+# e2e_check NAME COMMAND...: runs a check, counts it, and stops at the first failure.
+e2e_check() {
+  local name=$1
+  shift
+  if "$@"; then
+    E2E_PASSED=$((E2E_PASSED + 1))
+    e2e_log "ok   $name"
+  else
+    E2E_FAILED=$((E2E_FAILED + 1))
+    e2e_fail "$name"
+  fi
+}
+
+e2e_summary() { echo "$E2E_PASSED passed, $E2E_FAILED failed"; }
+
+# The OpenSC PKCS#11 module of the Debian package opensc-pkcs11.
+e2e_opensc_module() {
+  local m
+  for m in /usr/lib/"$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"/opensc-pkcs11.so \
+    /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so /usr/lib/opensc-pkcs11.so; do
+    [[ -f $m ]] && { echo "$m"; return 0; }
+  done
+  e2e_fail "opensc-pkcs11.so not found (install opensc-pkcs11)"
+}
+
+# Starts pcscd in the foreground (as our child) unless one already runs.
+e2e_start_pcscd() {
+  if pgrep -x pcscd >/dev/null; then
+    e2e_log "using the pcscd that already runs"
+  else
+    [[ -f /etc/reader.conf.d/vpcd ]] || e2e_fail "vsmartcard-vpcd is not installed (/etc/reader.conf.d/vpcd)"
+    pcscd --foreground --error >"$E2E_TMP/pcscd.log" 2>&1 &
+    E2E_PCSCD_PID=$!
+    e2e_log "started pcscd (pid $E2E_PCSCD_PID)"
+  fi
+  local i
+  for i in $(seq 100); do
+    if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
+    sleep 0.1
+  done
+  e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00'"
+}
+
+# e2e_reader_has_card SLOT: true when the vpcd reader of SLOT holds a card.
+e2e_reader_has_card() {
+  opensc-tool --list-readers 2>/dev/null | grep -E "Virtual PCD 00 0$1" | grep -q Yes
+}
+
+# e2e_start_card DIR SLOT [run options...]: runs tscns-vcard on vpcd slot SLOT (0 or 1), waits
+# until pcscd reports the card present. Sets E2E_LAST_CARD_PID.
+e2e_start_card() {
+  local dir=$1 slot=$2
+  shift 2
+  local log="$E2E_TMP/card$slot.log"
+  "$TSCNS_VCARD" run "$dir" --vpcd "127.0.0.1:$((35963 + slot))" "$@" >>"$log" 2>&1 &
+  E2E_LAST_CARD_PID=$!
+  E2E_CARD_PIDS+=("$E2E_LAST_CARD_PID")
+  local i
+  for i in $(seq 100); do
+    if e2e_reader_has_card "$slot"; then return 0; fi
+    kill -0 "$E2E_LAST_CARD_PID" 2>/dev/null || e2e_fail "tscns-vcard exited early (see card$slot.log)"
+    sleep 0.1
+  done
+  e2e_fail "card $dir did not appear in Virtual PCD 00 0$slot"
+}
+
+# e2e_stop_card PID: stops a card (it leaves the reader).
+e2e_stop_card() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# e2e_new_card DIR [new options...]: personalizes a card image.
+e2e_new_card() {
+  local dir=$1
+  shift
+  "$TSCNS_VCARD" new "$dir" "$@" >"$E2E_TMP/new-$(basename "$dir").log" 2>&1 \
+    || { cat "$E2E_TMP/new-$(basename "$dir").log" >&2; e2e_fail "tscns-vcard new $dir $*"; }
+}
+
+# e2e_json DIR KEY: a field of DIR/card.json.
+e2e_json() { jq -er ".$2" "$1/card.json"; }
