@@ -5,6 +5,9 @@
 #include <csetjmp>
 // cmocka defines a macro named fail(), which breaks standard headers (<ios>: ios_base::failure
 // members) included after it: include the common ones first.
+#include <cstdarg>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <ios>
 #include <iostream>
@@ -13,9 +16,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-#include <cstdarg>
-#include <cstddef>
-#include <cstdint>
 
 extern "C" {
 #include <cmocka.h>
