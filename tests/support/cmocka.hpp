@@ -2,9 +2,10 @@
 // cmocka for C++: the 1.1.5 header needs these includes first and has no extern "C" guard.
 #pragma once
 
-#include <csetjmp>
 // cmocka defines a macro named fail(), which breaks standard headers (<ios>: ios_base::failure
-// members) included after it: include the common ones first.
+// members) included after it: the common ones come first.
+
+#include <csetjmp>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
