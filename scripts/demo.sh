@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The demo: installs what is missing, builds, creates a virtual TS-CNS card, inserts it into pcscd
-# through vpcd (starting pcscd when none runs), shows what a user sees with OpenSC's tools, and
-# stops everything it started. Usage: scripts/demo.sh [--profile NAME] [--seed N]
+# through vpcd (starting pcscd when none runs), shows what a user sees with `tscns` and with
+# OpenSC's tools, and stops everything it started. Usage: scripts/demo.sh [--profile NAME] [--seed N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 profile=st-cns11
@@ -11,7 +11,7 @@ while (($#)); do
   case $1 in
     --profile) profile=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h|--help) sed -n '3,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -31,6 +31,11 @@ pin=$(e2e_json "$card" pin)
 e2e_start_pcscd
 e2e_start_card "$card" 0 --apdu-log "$E2E_TMP/apdu.log"
 
+tscns=$root/build/tool/tscns
+say "tscns readers"
+"$tscns" readers
+say "tscns info"
+"$tscns" info
 say "opensc-tool --list-readers"
 opensc-tool --list-readers
 say "opensc-tool --reader 0 --atr --name"

@@ -7,7 +7,7 @@ prefix=$(mktemp -d "${TMPDIR:-/tmp}/tscns-prefix.XXXXXX")
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$TSCNS_BUILD_DIR" --prefix "$prefix" >/dev/null
 passed=0
-for f in bin/tscns-vcard; do
+for f in bin/tscns-vcard bin/tscns; do
   [[ -x $prefix/$f ]] || { echo "missing $prefix/$f"; echo "$passed passed, 1 failed"; exit 1; }
   passed=$((passed + 1))
 done

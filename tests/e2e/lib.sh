@@ -113,10 +113,18 @@ e2e_start_card() {
   e2e_fail "card $dir did not appear in Virtual PCD 00 0$slot"
 }
 
-# e2e_stop_card PID: stops a card (it leaves the reader).
+# e2e_stop_card PID [SLOT]: stops a card (it leaves the reader); with SLOT, waits until pcscd
+# reports the reader empty.
 e2e_stop_card() {
   kill "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
+  [[ -n ${2:-} ]] || return 0
+  local i
+  for i in $(seq 100); do
+    e2e_reader_has_card "$2" || return 0
+    sleep 0.1
+  done
+  e2e_fail "the card did not leave Virtual PCD 00 0$2"
 }
 
 # e2e_new_card DIR [new options...]: personalizes a card image.

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A card connection and its transactions.
+#include "tscns/reader/pcsc.hpp"
+
+#include "check.hpp"
+
+#include "tscns/apdu/error.hpp"
+
+#include <PCSC/pcsclite.h>
+#include <PCSC/winscard.h>
+
+namespace tscns::reader {
+
+namespace {
+    SCARDHANDLE hnd(std::intptr_t h)
+    {
+        return static_cast<SCARDHANDLE>(h);
+    }
+    // Extended APDUs: up to 65536 data bytes + SW.
+    constexpr std::size_t kMaxResponse = 65536 + 2;
+} // namespace
+
+Card::Card(std::intptr_t context, std::intptr_t handle, std::uint32_t protocol, std::string reader,
+    Bytes atr)
+    : context_(context)
+    , handle_(handle)
+    , protocol_(protocol)
+    , reader_(std::move(reader))
+    , atr_(std::move(atr))
+{
+}
+
+Card::~Card()
+{
+    SCardDisconnect(hnd(handle_), SCARD_LEAVE_CARD); // never throws
+}
+
+bool Card::cardWasRemoved() const noexcept
+{
+    SCARD_READERSTATE st {};
+    st.szReader = reader_.c_str();
+    st.dwCurrentState = SCARD_STATE_UNAWARE;
+    const auto ctx = static_cast<SCARDCONTEXT>(context_);
+    if (SCardGetStatusChange(ctx, 0, &st, 1) != SCARD_S_SUCCESS) return false;
+    if ((st.dwEventState & SCARD_STATE_PRESENT) == 0) return true;
+    // Still shown as present: give the reader driver a moment to notice.
+    st.dwCurrentState = st.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    if (SCardGetStatusChange(ctx, 1500, &st, 1) != SCARD_S_SUCCESS) return false;
+    return (st.dwEventState & SCARD_STATE_PRESENT) == 0
+        || (st.dwEventState >> 16) != (st.dwCurrentState >> 16);
+}
+
+void Card::reconnect()
+{
+    DWORD proto = 0;
+    detail::check(SCardReconnect(hnd(handle_), SCARD_SHARE_SHARED,
+                      SCARD_PROTOCOL_T1 | SCARD_PROTOCOL_T0, SCARD_LEAVE_CARD, &proto),
+        "reconnecting to the card in \"" + reader_ + "\"");
+    protocol_ = static_cast<std::uint32_t>(proto);
+    ++resets_;
+}
+
+Transaction Card::beginTransaction()
+{
+    LONG rv = SCardBeginTransaction(hnd(handle_));
+    if (rv == SCARD_W_RESET_CARD) {
+        // Another application reset the card: whatever we knew of its state is gone.
+        reconnect();
+        rv = SCardBeginTransaction(hnd(handle_));
+    }
+    detail::check(rv, "starting a transaction with the card in \"" + reader_ + "\"");
+    return Transaction(*this);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : card_(other.card_)
+    , count_(other.count_)
+{
+    other.card_ = nullptr;
+}
+
+Transaction::~Transaction()
+{
+    if (card_ != nullptr) SCardEndTransaction(hnd(card_->handle_), SCARD_LEAVE_CARD);
+}
+
+apdu::ResponseApdu Transaction::transmit(const apdu::CommandApdu& command)
+{
+    if (card_ == nullptr) throw Error(Errc::Internal, "transmit on a moved-from transaction");
+    const Bytes raw = command.encode();
+    Bytes buf(kMaxResponse);
+    DWORD len = static_cast<DWORD>(buf.size());
+    const SCARD_IO_REQUEST* pci
+        = card_->protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    const LONG rv = SCardTransmit(hnd(card_->handle_), pci, raw.data(),
+        static_cast<DWORD>(raw.size()), nullptr, buf.data(), &len);
+    // The command may carry a PIN: leave no copy of it behind.
+    secureWipe(const_cast<std::uint8_t*>(raw.data()), raw.size());
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_W_REMOVED_CARD && rv != SCARD_W_RESET_CARD
+        && card_->cardWasRemoved())
+        throw Error(Errc::CardRemoved,
+            "the card was removed from \"" + card_->reader_ + "\" during the operation");
+    detail::check(rv, "sending an APDU to the card in \"" + card_->reader_ + "\"");
+    ++count_;
+    buf.resize(len);
+    return apdu::ResponseApdu::decode(buf);
+}
+
+} // namespace tscns::reader
