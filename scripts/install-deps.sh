@@ -10,6 +10,11 @@ packages=(
   libssl-dev libpcsclite-dev nlohmann-json3-dev libcmocka-dev
   # runtime and end-to-end tests: PC/SC daemon, the virtual reader driver, OpenSC as a client
   pcscd vsmartcard-vpcd opensc opensc-pkcs11 openssl procps jq
+  # PKCS#11 clients for the module tests: NSS tools (certutil, modutil, tstclnt), GnuTLS (p11tool,
+  # gnutls-cli), the libp11 OpenSSL engine, p11-kit
+  libnss3-tools gnutls-bin libengine-pkcs11-openssl p11-kit libp11-kit-dev
+  # the daemon and its verifier: HTTP, the challenge store
+  libcpp-httplib-dev libsqlite3-dev
   # formatting check
   clang-format
 )

@@ -8,6 +8,14 @@
 set -euo pipefail
 
 : "${TSCNS_VCARD:?TSCNS_VCARD must name the tscns-vcard binary}"
+
+# The vpcd readers (ports 35963/35964) are one machine-wide resource: scripts that use them run
+# one at a time, also across separate ctest runs (ctest's RESOURCE_LOCK covers only one run).
+exec {E2E_LOCK_FD}>"${TMPDIR:-/tmp}/tscns-vpcd.lock"
+if ! flock -w "${E2E_LOCK_WAIT:-900}" "$E2E_LOCK_FD"; then
+  echo "[e2e] another test holds the vpcd readers (${TMPDIR:-/tmp}/tscns-vpcd.lock)" >&2
+  exit 1
+fi
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tscns-e2e.XXXXXX")
 E2E_CARD_PIDS=()
 E2E_PCSCD_PID=""
