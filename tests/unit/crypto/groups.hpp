@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The cmocka groups of crypto_unit_tests; each returns the number of failed tests.
+#pragma once
+
+int runHashPaddingTests();
+int runRsaTests();
