@@ -2,6 +2,7 @@
 // `tscns`: read a TS-CNS card, manage its PIN, watch readers.
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "verify.hpp"
 
 #include "tscns/apdu/error.hpp"
 
@@ -33,6 +34,7 @@ Commands:
   pin unblock              unblock the PIN with the PUK and set a new PIN
   pin status               PIN tries left, when the card tells
   watch                    print card insertions and removals as they happen
+  verify                   check a cns-auth:1 token as a login service would (no card needed)
   help [COMMAND]           this text, or a command's
 
 Options (every command):
@@ -46,6 +48,7 @@ Exit codes:
   0 success            1 other error         2 bad command line     3 pcscd not running
   4 no (such) reader   5 no card             6 not a TS-CNS card    7 wrong PIN/PUK
   8 PIN/PUK blocked    9 card removed or communication failure     10 PIN/PUK format wrong
+  20-28 verify: see tscns help verify
 )";
 
 constexpr const char* kCertUsage = R"(Usage: tscns cert [--reader R] [--der] [--out FILE]
@@ -80,6 +83,7 @@ const char* usageFor(const std::string& cmd)
     if (cmd == "cert") return kCertUsage;
     if (cmd == "pin") return kPinUsage;
     if (cmd == "watch") return kWatchUsage;
+    if (cmd == "verify") return kVerifyUsage;
     return kMainUsage;
 }
 
@@ -99,6 +103,13 @@ int main(int argc, char** argv)
     for (const auto& a : args)
         if (a == "--json" || a == "-j") json = true;
     try {
+        // verify has its own options (cns-auth.md §5.3 session values, anchors, CRLs).
+        if (!args.empty() && args[0] == "verify") {
+            const std::vector<std::string> rest(args.begin() + 1, args.end());
+            for (const auto& a : rest)
+                if (a == "-h" || a == "--help") return std::fputs(kVerifyUsage, stdout), kOk;
+            return cmdVerify(rest);
+        }
         Options o;
         std::vector<std::string> words;
         bool help = false;

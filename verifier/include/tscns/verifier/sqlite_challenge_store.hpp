@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// ChallengeStore in an SQLite database file (the default for portals).
+#pragma once
+
+#include "tscns/verifier/challenge_store.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace tscns::verifier {
+
+/// One table, `cnsauth_sessions`, keyed by session ID. The database runs in WAL mode with
+/// synchronous=FULL (a taken challenge stays taken after a crash), a 5 s busy timeout, and
+/// prepared statements. Within a process one connection is shared under a mutex; across
+/// processes every read-modify-write is one statement or one IMMEDIATE transaction, so several
+/// workers may open the same file. take() is a single UPDATE ... RETURNING, so exactly one of
+/// any number of concurrent takes gets the challenge.
+class SqliteChallengeStore final : public ChallengeStore {
+public:
+    /// Opens (creating if needed) the database file; ":memory:" gives a private in-memory
+    /// database. Throws Error(BadArgument) when the file cannot be opened or has an
+    /// incompatible schema, Error(Internal) on other SQLite failures.
+    explicit SqliteChallengeStore(const std::filesystem::path& file, NowFunction now = {});
+    ~SqliteChallengeStore() override;
+    SqliteChallengeStore(const SqliteChallengeStore&) = delete;
+    SqliteChallengeStore& operator=(const SqliteChallengeStore&) = delete;
+
+    std::string issue(std::string_view sessionId, std::string_view origin, std::string_view context,
+        std::chrono::seconds ttl = kDefaultTtl) override;
+    TakeResult take(std::string_view sessionId) override;
+    int recordFailure(std::string_view sessionId) override;
+    void endSession(std::string_view sessionId) override;
+    std::size_t purgeExpired() override;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace tscns::verifier

@@ -1,0 +1,882 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// cns-auth:1 token verification in the order of cns-auth.md §5.3.
+#include "tscns/verifier/verifier.hpp"
+
+#include "ocsp_check.hpp"
+#include "ossl.hpp"
+
+#include "tscns/apdu/error.hpp"
+#include "tscns/cns/subject_cn.hpp"
+#include "tscns/cnsauth/base64.hpp"
+#include "tscns/cnsauth/signed_message.hpp"
+#include "tscns/cnsauth/token.hpp"
+#include "tscns/cnsauth/validators.hpp"
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include <algorithm>
+#include <climits>
+#include <map>
+#include <mutex>
+#include <new>
+
+namespace tscns::verifier {
+
+std::string_view failureCodeName(FailureCode code) noexcept
+{
+    switch (code) {
+    case FailureCode::SessionMissing:
+        return "SESSION_MISSING";
+    case FailureCode::ChallengeExpired:
+        return "CHALLENGE_EXPIRED";
+    case FailureCode::TooManyAttempts:
+        return "TOO_MANY_ATTEMPTS";
+    case FailureCode::Malformed:
+        return "MALFORMED";
+    case FailureCode::AlgorithmMismatch:
+        return "ALGORITHM_MISMATCH";
+    case FailureCode::BadSignature:
+        return "BAD_SIGNATURE";
+    case FailureCode::UntrustedCertificate:
+        return "UNTRUSTED_CERTIFICATE";
+    case FailureCode::CertificateExpired:
+        return "CERTIFICATE_EXPIRED";
+    case FailureCode::CertificateNotYetValid:
+        return "CERTIFICATE_NOT_YET_VALID";
+    case FailureCode::KeyUsage:
+        return "KEY_USAGE";
+    case FailureCode::Policy:
+        return "POLICY";
+    case FailureCode::WeakKey:
+        return "WEAK_KEY";
+    case FailureCode::Revoked:
+        return "REVOKED";
+    case FailureCode::RevocationUnavailable:
+        return "REVOCATION_UNAVAILABLE";
+    case FailureCode::IdentityMismatch:
+        return "IDENTITY_MISMATCH";
+    case FailureCode::CardIdMismatch:
+        return "CARD_ID_MISMATCH";
+    case FailureCode::Internal:
+        return "INTERNAL";
+    }
+    return "INTERNAL";
+}
+
+std::string_view revocationMethodName(RevocationEvidence::Method method) noexcept
+{
+    switch (method) {
+    case RevocationEvidence::Method::Crl:
+        return "crl";
+    case RevocationEvidence::Method::Ocsp:
+        return "ocsp";
+    case RevocationEvidence::Method::Unchecked:
+        return "unchecked";
+    }
+    return "unchecked";
+}
+
+Outcome Outcome::success(VerifiedHolder holder)
+{
+    Outcome o;
+    o.holder_ = std::move(holder);
+    return o;
+}
+
+Outcome Outcome::failure(Failure failure)
+{
+    Outcome o;
+    o.failure_ = std::move(failure);
+    return o;
+}
+
+const VerifiedHolder& Outcome::holder() const
+{
+    if (!holder_) throw Error(Errc::Internal, "Outcome::holder() on a failure");
+    return *holder_;
+}
+
+const Failure& Outcome::failure() const
+{
+    if (!failure_) throw Error(Errc::Internal, "Outcome::failure() on a success");
+    return *failure_;
+}
+
+namespace {
+
+    using std::chrono::seconds;
+
+    /// At most `max` printable ASCII characters of attacker-controlled text, for reasons.
+    std::string printable(std::string_view s, std::size_t max = 40)
+    {
+        std::string out;
+        for (char c : s.substr(0, max))
+            out.push_back(c >= 0x20 && c < 0x7F ? c : '?');
+        if (s.size() > max) out += "...";
+        return "\"" + out + "\"";
+    }
+
+    Failure makeFailure(FailureCode code, std::string reason)
+    {
+        ERR_clear_error();
+        Failure f;
+        f.code = code;
+        f.reason = std::move(reason);
+        return f;
+    }
+
+    /// Strict DER: one certificate, no trailing bytes, and the re-encoding (outer structure and a
+    /// freshly encoded TBSCertificate) identical to the input, which rules out BER forms such as
+    /// indefinite or non-minimal lengths that OpenSSL's decoder tolerates.
+    std::optional<std::string> parseStrictDer(ByteView der, ossl::X509Ptr& out)
+    {
+        if (der.size() > static_cast<std::size_t>(LONG_MAX)) return "certificate too large";
+        const unsigned char* p = der.data();
+        ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (!x) return std::string("not a DER X.509 certificate");
+        if (p != der.data() + der.size())
+            return std::to_string(der.data() + der.size() - p) + " bytes after the certificate";
+        p = der.data();
+        ossl::X509Ptr copy(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (!copy || i2d_re_X509_tbs(copy.get(), nullptr) <= 0)
+            return std::string("certificate cannot be re-encoded");
+        unsigned char* re = nullptr;
+        const int n = i2d_X509(copy.get(), &re);
+        const bool same = n > 0 && static_cast<std::size_t>(n) == der.size()
+            && std::equal(der.begin(), der.end(), re);
+        OPENSSL_free(re);
+        if (!same) return std::string("certificate is not in strict DER (BER encoding)");
+        if ((X509_get_extension_flags(x.get()) & EXFLAG_INVALID) != 0)
+            return std::string("certificate has an invalid or duplicated extension");
+        out = std::move(x);
+        return std::nullopt;
+    }
+
+    std::string commonNameOf(X509* cert, std::string& problem)
+    {
+        const X509_NAME* name = X509_get_subject_name(cert);
+        const int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+        if (i < 0) {
+            problem = "subject has no CN";
+            return {};
+        }
+        if (X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0) {
+            problem = "subject has more than one CN";
+            return {};
+        }
+        const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+        unsigned char* utf8 = nullptr;
+        const int n = ASN1_STRING_to_UTF8(&utf8, s);
+        if (n < 0) {
+            problem = "subject CN unreadable";
+            return {};
+        }
+        std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
+        OPENSSL_free(utf8);
+        if (out.find('\0') != std::string::npos) {
+            problem = "subject CN holds a NUL";
+            return {};
+        }
+        return out;
+    }
+
+    /// Policy OIDs of the certificate (dotted); nullopt when the extension is unreadable.
+    std::optional<std::vector<std::string>> policiesOf(X509* cert)
+    {
+        int critical = 0;
+        auto* pols = static_cast<CERTIFICATEPOLICIES*>(
+            X509_get_ext_d2i(cert, NID_certificate_policies, &critical, nullptr));
+        if (pols == nullptr) {
+            if (critical == -1) return std::vector<std::string> {}; // absent
+            return std::nullopt; // duplicated or undecodable
+        }
+        std::vector<std::string> out;
+        for (int i = 0; i < sk_POLICYINFO_num(pols); ++i) {
+            char buf[128];
+            const int n = OBJ_obj2txt(buf, sizeof buf, sk_POLICYINFO_value(pols, i)->policyid, 1);
+            if (n > 0 && static_cast<std::size_t>(n) < sizeof buf) out.emplace_back(buf);
+        }
+        CERTIFICATEPOLICIES_free(pols);
+        return out;
+    }
+
+    /// CRL distribution point URIs of a certificate.
+    std::vector<std::string> crlUrls(X509* cert)
+    {
+        std::vector<std::string> out;
+        auto* points = static_cast<STACK_OF(DIST_POINT)*>(
+            X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr));
+        if (points == nullptr) return out;
+        for (int i = 0; i < sk_DIST_POINT_num(points); ++i) {
+            const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
+            if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
+            const GENERAL_NAMES* names = dp->distpoint->name.fullname;
+            for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+                const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, j);
+                if (gn->type != GEN_URI) continue;
+                const ASN1_IA5STRING* uri = gn->d.uniformResourceIdentifier;
+                out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+                    static_cast<std::size_t>(ASN1_STRING_length(uri)));
+            }
+        }
+        sk_DIST_POINT_pop_free(points, DIST_POINT_free);
+        return out;
+    }
+
+    bool crlFresh(X509_CRL* crl, TimePoint now)
+    {
+        const auto next = ossl::toTimePoint(X509_CRL_get0_nextUpdate(crl));
+        return next && *next > now;
+    }
+
+    /// The newest CRL of `crls` issued for `cert` by `issuer` (name match and signature).
+    X509_CRL* crlFor(const std::vector<X509_CRL*>& crls, X509* cert, X509* issuer)
+    {
+        X509_CRL* best = nullptr;
+        for (X509_CRL* crl : crls) {
+            if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) continue;
+            if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) continue;
+            if (best == nullptr
+                || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_lastUpdate(best))
+                    > 0)
+                best = crl;
+        }
+        ERR_clear_error();
+        return best;
+    }
+
+    // ---- X509_verify_cert callback ------------------------------------------------------------
+
+    struct CallbackState {
+        time_t earliest = 0; ///< now - skew
+        time_t latest = 0; ///< now + skew
+        bool revocationPass = false;
+        std::vector<int> ocspGood; ///< depths with a good OCSP answer
+        bool allowUnavailable = false;
+        std::vector<int> unchecked; ///< depths whose missing revocation data was tolerated
+    };
+
+    bool revocationDataProblem(int err)
+    {
+        switch (err) {
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+        case X509_V_ERR_CRL_NOT_YET_VALID:
+        case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+        case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+        case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+        case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+        case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+        case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+        case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+        case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
+            return true;
+        default:
+            return false;
+        }
+    }
+
+    // Applies the clock skew to certificate and CRL times, and decides which missing revocation
+    // data is acceptable (the anchor's, and that of certificates OCSP already answered for).
+    int verifyCallback(int ok, X509_STORE_CTX* ctx)
+    {
+        if (ok == 1) return 1;
+        auto* st = static_cast<CallbackState*>(X509_STORE_CTX_get_app_data(ctx));
+        if (st == nullptr) return 0;
+        const int err = X509_STORE_CTX_get_error(ctx);
+        const int depth = X509_STORE_CTX_get_error_depth(ctx);
+        X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+        switch (err) {
+        case X509_V_ERR_CERT_HAS_EXPIRED: // notAfter > now - skew
+            if (cert != nullptr && X509_cmp_time(X509_get0_notAfter(cert), &st->earliest) > 0)
+                return 1;
+            return 0;
+        case X509_V_ERR_CERT_NOT_YET_VALID: // notBefore <= now + skew
+            if (cert != nullptr && X509_cmp_time(X509_get0_notBefore(cert), &st->latest) < 0)
+                return 1;
+            return 0;
+        case X509_V_ERR_CRL_NOT_YET_VALID: {
+            X509_CRL* crl = X509_STORE_CTX_get0_current_crl(ctx);
+            if (crl != nullptr && X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &st->latest) < 0)
+                return 1;
+            break;
+        }
+        default:
+            break;
+        }
+        if (st->revocationPass && revocationDataProblem(err)) {
+            const int last = sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) - 1;
+            // The anchor is pinned by configuration: a CRL about it is used when given, but
+            // none is needed.
+            if (depth == last) return 1;
+            if (std::find(st->ocspGood.begin(), st->ocspGood.end(), depth) != st->ocspGood.end())
+                return 1;
+            if (st->allowUnavailable) {
+                st->unchecked.push_back(depth);
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    struct CachedCrl {
+        ossl::CrlPtr crl;
+        TimePoint nextUpdate;
+    };
+
+} // namespace
+
+struct Verifier::Impl {
+    VerifierConfig config;
+    ossl::StorePtr store;
+    std::vector<ossl::X509Ptr> anchors;
+    std::vector<ossl::X509Ptr> intermediates;
+    std::vector<ossl::X509Ptr> rsa1024Cas;
+    std::vector<ossl::CrlPtr> fileCrls;
+
+    mutable std::mutex mutex; // guards crlCache and ocspClient
+    mutable std::map<std::string, CachedCrl> crlCache;
+    mutable std::shared_ptr<OcspClient> ocspClient;
+
+    [[nodiscard]] TimePoint now() const { return config.now ? config.now() : Clock::now(); }
+
+    Outcome run(std::string_view tokenJson, const SessionState& session) const;
+    std::shared_ptr<OcspClient> ocsp() const;
+    std::vector<ossl::CrlPtr> fetchCrls(X509* cert, TimePoint now) const;
+};
+
+namespace {
+
+    std::vector<ossl::X509Ptr> loadCertificates(
+        const std::vector<std::filesystem::path>& paths, const char* what)
+    {
+        std::vector<ossl::X509Ptr> out;
+        for (const auto& path : paths) {
+            std::error_code ec;
+            if (std::filesystem::is_directory(path, ec)) {
+                std::size_t found = 0;
+                for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+                    if (!entry.is_regular_file()) continue;
+                    auto certs = ossl::readCertificates(ossl::readFile(entry.path()));
+                    found += certs.size();
+                    for (auto& c : certs)
+                        out.push_back(std::move(c));
+                }
+                if (ec)
+                    throw Error(Errc::BadArgument,
+                        std::string("cannot list ") + what + " directory " + path.string() + ": "
+                            + ec.message());
+                if (found == 0)
+                    throw Error(Errc::BadArgument,
+                        std::string("no certificate in ") + what + " directory " + path.string());
+                continue;
+            }
+            auto certs = ossl::readCertificates(ossl::readFile(path));
+            if (certs.empty())
+                throw Error(Errc::BadArgument,
+                    std::string(what) + " file " + path.string() + " holds no certificate");
+            for (auto& c : certs)
+                out.push_back(std::move(c));
+        }
+        return out;
+    }
+
+} // namespace
+
+Verifier::Verifier(VerifierConfig config)
+    : impl_(std::make_unique<Impl>())
+{
+    Impl& d = *impl_;
+    if (config.algorithm != cnsauth::kAlgorithmRs256)
+        throw Error(Errc::BadArgument,
+            "algorithm " + printable(config.algorithm) + " is not implemented (only RS256)");
+    if (config.allowedPolicies.empty())
+        throw Error(Errc::BadArgument, "no certificate policy allowed: nothing could verify");
+    for (const std::string& oid : config.allowedPolicies) {
+        ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
+        if (obj == nullptr) {
+            ERR_clear_error();
+            throw Error(Errc::BadArgument, "policy " + printable(oid) + " is not a dotted OID");
+        }
+        ASN1_OBJECT_free(obj);
+    }
+    if (config.clockSkew < seconds(0) || config.clockSkew > seconds(3600))
+        throw Error(Errc::BadArgument, "clock skew must be 0 to 3600 seconds");
+    d.anchors = loadCertificates(config.trustAnchors, "trust anchor");
+    if (d.anchors.empty()) throw Error(Errc::BadArgument, "no trust anchor configured");
+    d.intermediates = loadCertificates(config.intermediates, "intermediate");
+    d.rsa1024Cas = loadCertificates(config.rsa1024IssuingCas, "RSA-1024 CA");
+    for (const auto& path : config.crlFiles) {
+        auto crls = ossl::readCrls(ossl::readFile(path));
+        if (crls.empty())
+            throw Error(Errc::BadArgument, "CRL file " + path.string() + " holds no CRL");
+        for (auto& c : crls)
+            d.fileCrls.push_back(std::move(c));
+    }
+    d.store.reset(X509_STORE_new());
+    if (!d.store) throw Error(Errc::Internal, "X509_STORE_new failed");
+    for (const auto& a : d.anchors)
+        if (X509_STORE_add_cert(d.store.get(), a.get()) != 1)
+            throw Error(Errc::Internal, "X509_STORE_add_cert failed: " + ossl::errors());
+    d.ocspClient = config.ocspClient;
+    d.config = std::move(config);
+}
+
+Verifier::~Verifier() = default;
+Verifier::Verifier(Verifier&&) noexcept = default;
+Verifier& Verifier::operator=(Verifier&&) noexcept = default;
+
+std::shared_ptr<OcspClient> Verifier::Impl::ocsp() const
+{
+    const std::lock_guard lock(mutex);
+    if (!ocspClient) ocspClient = makeHttpOcspClient();
+    return ocspClient;
+}
+
+std::vector<ossl::CrlPtr> Verifier::Impl::fetchCrls(X509* cert, TimePoint t) const
+{
+    std::vector<ossl::CrlPtr> out;
+    for (const std::string& url : crlUrls(cert)) {
+        {
+            const std::lock_guard lock(mutex);
+            const auto it = crlCache.find(url);
+            if (it != crlCache.end() && it->second.nextUpdate > t) {
+                X509_CRL_up_ref(it->second.crl.get());
+                out.emplace_back(it->second.crl.get());
+                return out;
+            }
+        }
+        std::optional<Bytes> data;
+        try {
+            data = config.crlFetcher(url);
+        } catch (...) {
+            data.reset(); // a failing hook is an unavailable CRL
+        }
+        if (!data) continue;
+        auto crls = ossl::readCrls(*data);
+        if (crls.size() != 1) continue;
+        const auto next = ossl::toTimePoint(X509_CRL_get0_nextUpdate(crls.front().get()));
+        if (next) {
+            const std::lock_guard lock(mutex);
+            X509_CRL_up_ref(crls.front().get());
+            crlCache[url] = CachedCrl { ossl::CrlPtr(crls.front().get()), *next };
+        }
+        out.push_back(std::move(crls.front()));
+        return out;
+    }
+    return out;
+}
+
+Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& session) const
+{
+    const TimePoint t = now();
+
+    // ---- 1. Session state (the caller took it from its store) ---------------------------------
+    try {
+        cnsauth::validateOrigin(session.origin, config.allowHttpOrigins);
+        cnsauth::validateChallenge(session.challenge);
+        cnsauth::validateContext(session.context);
+    } catch (const Error& e) {
+        return Outcome::failure(
+            makeFailure(FailureCode::SessionMissing, "session state unusable: " + e.message()));
+    }
+    if (session.expiresAt && t >= *session.expiresAt)
+        return Outcome::failure(makeFailure(FailureCode::ChallengeExpired,
+            "challenge expired at " + ossl::isoTime(*session.expiresAt)));
+
+    // ---- 2. Parse -----------------------------------------------------------------------------
+    if (tokenJson.size() > cnsauth::kMaxTokenSize)
+        return Outcome::failure(makeFailure(FailureCode::Malformed,
+            "token is " + std::to_string(tokenJson.size()) + " bytes, limit "
+                + std::to_string(cnsauth::kMaxTokenSize)));
+    cnsauth::Token token;
+    try {
+        token = cnsauth::parseToken(tokenJson);
+    } catch (const Error& e) {
+        return Outcome::failure(makeFailure(FailureCode::Malformed, e.message()));
+    }
+    if (token.format != cnsauth::kFormat)
+        return Outcome::failure(makeFailure(
+            FailureCode::Malformed, "format " + printable(token.format) + " is not cns-auth:1"));
+    if (token.algorithm != config.algorithm)
+        return Outcome::failure(makeFailure(FailureCode::AlgorithmMismatch,
+            "algorithm " + printable(token.algorithm) + ", pinned " + config.algorithm));
+    ossl::X509Ptr leaf;
+    Bytes signature;
+    std::vector<ossl::X509Ptr> hints;
+    try {
+        const Bytes der = cnsauth::base64Decode(token.unverifiedCertificate);
+        if (auto problem = parseStrictDer(der, leaf))
+            return Outcome::failure(makeFailure(FailureCode::Malformed, *problem));
+        for (const std::string& b64 : token.unverifiedIntermediates) {
+            ossl::X509Ptr x;
+            if (auto problem = parseStrictDer(cnsauth::base64Decode(b64), x))
+                return Outcome::failure(
+                    makeFailure(FailureCode::Malformed, "intermediate: " + *problem));
+            hints.push_back(std::move(x));
+        }
+        signature = cnsauth::base64Decode(token.signature);
+    } catch (const Error& e) {
+        return Outcome::failure(makeFailure(FailureCode::Malformed, e.message()));
+    }
+    const std::string serial = ossl::integerHex(X509_get0_serialNumber(leaf.get()));
+    const std::string issuer = ossl::nameText(X509_get_issuer_name(leaf.get()));
+    auto fail = [&](FailureCode code, std::string reason) {
+        Failure f = makeFailure(code, std::move(reason));
+        f.certificateSerial = serial;
+        f.certificateIssuer = issuer;
+        return Outcome::failure(std::move(f));
+    };
+    EVP_PKEY* key = X509_get0_pubkey(leaf.get());
+    if (key == nullptr) return fail(FailureCode::Malformed, "certificate public key unreadable");
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+        return fail(FailureCode::AlgorithmMismatch,
+            std::string("RS256 needs an RSA key, the certificate has ")
+                + OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+
+    // ---- 3. Signature over the message rebuilt from the SESSION -------------------------------
+    const int bits = EVP_PKEY_get_bits(key);
+    if (bits < 1024)
+        return fail(FailureCode::WeakKey, "RSA-" + std::to_string(bits) + " is below 1024 bits");
+    if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key)))
+        return fail(FailureCode::BadSignature,
+            "signature is " + std::to_string(signature.size()) + " bytes, the modulus "
+                + std::to_string(EVP_PKEY_get_size(key)));
+    {
+        const Bytes message
+            = cnsauth::signedMessage(session.origin, session.challenge, session.context);
+        ossl::MdCtxPtr md(EVP_MD_CTX_new());
+        EVP_PKEY_CTX* pctx = nullptr;
+        if (!md || EVP_DigestVerifyInit(md.get(), &pctx, EVP_sha256(), nullptr, key) != 1
+            || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+            return fail(FailureCode::Internal, "EVP_DigestVerifyInit: " + ossl::errors());
+        if (EVP_DigestVerify(
+                md.get(), signature.data(), signature.size(), message.data(), message.size())
+            != 1)
+            return fail(FailureCode::BadSignature,
+                "RSASSA-PKCS1-v1_5/SHA-256 signature does not verify over the message rebuilt "
+                "from the session (origin, challenge, context)");
+    }
+
+    // ---- 4. Certificate path and profile ------------------------------------------------------
+    CallbackState cb;
+    cb.earliest = ossl::toTimeT(t - config.clockSkew);
+    cb.latest = ossl::toTimeT(t + config.clockSkew);
+    cb.allowUnavailable = config.allowRevocationUnavailable;
+    ossl::X509StackPtr untrusted(sk_X509_new_null());
+    if (!untrusted) throw std::bad_alloc();
+    // The token's intermediates and the configured ones are untrusted path-building hints.
+    auto addUntrusted = [&](const std::vector<ossl::X509Ptr>& list) {
+        for (const auto& x : list) {
+            X509_up_ref(x.get());
+            if (sk_X509_push(untrusted.get(), x.get()) <= 0) {
+                X509_free(x.get());
+                throw std::bad_alloc();
+            }
+        }
+    };
+    addUntrusted(hints);
+    addUntrusted(intermediates);
+
+    auto runPath = [&](STACK_OF(X509_CRL) * crls, int& err, int& depth) -> ossl::X509StackPtr {
+        ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
+        if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1)
+            throw Error(Errc::Internal, "X509_STORE_CTX_init: " + ossl::errors());
+        X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+        X509_VERIFY_PARAM_set_time(param, ossl::toTimeT(t));
+        X509_VERIFY_PARAM_set_depth(param, 8);
+        // Pinned issuing CAs need not be self-signed roots.
+        unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
+        if (crls != nullptr) {
+            flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+            X509_STORE_CTX_set0_crls(ctx.get(), crls);
+        }
+        X509_VERIFY_PARAM_set_flags(param, flags);
+        X509_STORE_CTX_set_verify_cb(ctx.get(), verifyCallback);
+        X509_STORE_CTX_set_app_data(ctx.get(), &cb);
+        const int rc = X509_verify_cert(ctx.get());
+        err = X509_STORE_CTX_get_error(ctx.get());
+        depth = X509_STORE_CTX_get_error_depth(ctx.get());
+        if (rc != 1) {
+            if (err == X509_V_OK) err = X509_V_ERR_UNSPECIFIED;
+            return nullptr;
+        }
+        err = X509_V_OK;
+        return ossl::X509StackPtr(X509_STORE_CTX_get1_chain(ctx.get()));
+    };
+
+    int err = X509_V_OK;
+    int depth = 0;
+    ossl::X509StackPtr chain = runPath(nullptr, err, depth);
+    if (!chain) {
+        const std::string what = std::string(X509_verify_cert_error_string(err)) + " (depth "
+            + std::to_string(depth) + ")";
+        switch (err) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return fail(FailureCode::CertificateExpired, what);
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return fail(FailureCode::CertificateNotYetValid, what);
+        default:
+            return fail(FailureCode::UntrustedCertificate, what);
+        }
+    }
+    const int chainLength = sk_X509_num(chain.get());
+    if (chainLength < 2)
+        return fail(FailureCode::UntrustedCertificate,
+            "the card certificate is itself a trust anchor (anchors must be CAs)");
+    X509* issuerCa = sk_X509_value(chain.get(), 1);
+
+    const std::uint32_t ext = X509_get_extension_flags(leaf.get());
+    if ((ext & EXFLAG_CA) != 0)
+        return fail(FailureCode::KeyUsage, "the certificate is a CA certificate");
+    if ((ext & EXFLAG_KUSAGE) == 0) return fail(FailureCode::KeyUsage, "no keyUsage extension");
+    const std::uint32_t ku = X509_get_key_usage(leaf.get());
+    if ((ku & KU_DIGITAL_SIGNATURE) == 0)
+        return fail(FailureCode::KeyUsage,
+            (ku & KU_NON_REPUDIATION) != 0
+                ? "keyUsage nonRepudiation without digitalSignature (a signature certificate)"
+                : "keyUsage lacks digitalSignature");
+    if ((ext & EXFLAG_XKUSAGE) != 0
+        && (X509_get_extended_key_usage(leaf.get()) & XKU_SSL_CLIENT) == 0)
+        return fail(FailureCode::KeyUsage, "extendedKeyUsage present without clientAuth");
+
+    const auto policies = policiesOf(leaf.get());
+    if (!policies) return fail(FailureCode::Policy, "certificatePolicies unreadable");
+    std::vector<std::string> matched;
+    for (const std::string& oid : *policies)
+        if (config.allowedPolicies.contains(oid)) matched.push_back(oid);
+    if (matched.empty()) {
+        std::string list;
+        for (const std::string& oid : *policies)
+            list += (list.empty() ? "" : ", ") + oid;
+        return fail(FailureCode::Policy,
+            "no allowed certificate policy (certificate has: " + (list.empty() ? "none" : list)
+                + ")");
+    }
+
+    bool weakKeyDeprecated = false;
+    if (bits < 2048) {
+        const bool listed = std::any_of(rsa1024Cas.begin(), rsa1024Cas.end(),
+            [&](const ossl::X509Ptr& ca) { return X509_cmp(ca.get(), issuerCa) == 0; });
+        if (!listed)
+            return fail(FailureCode::WeakKey,
+                "RSA-" + std::to_string(bits) + " from a CA not listed for RSA-1024 cards ("
+                    + ossl::nameText(X509_get_subject_name(issuerCa)) + ")");
+        weakKeyDeprecated = true;
+    }
+
+    // ---- 5. Revocation of the card certificate and the intermediates --------------------------
+    std::vector<RevocationEvidence> evidence(static_cast<std::size_t>(chainLength - 1));
+    std::string ocspNotes;
+    for (int i = 0; i + 1 < chainLength; ++i) {
+        X509* cert = sk_X509_value(chain.get(), i);
+        RevocationEvidence& ev = evidence[static_cast<std::size_t>(i)];
+        ev.depth = i;
+        ev.subject = ossl::nameText(X509_get_subject_name(cert));
+        ev.serial = ossl::integerHex(X509_get0_serialNumber(cert));
+        if (!config.ocsp) continue;
+        // The designated responder serves the card certificates; CA certificates use their AIA
+        // (a responder asked about a certificate it does not serve says "unknown" = revoked).
+        const std::string url = i == 0 && config.ocspResponderUrl ? *config.ocspResponderUrl
+                                                                  : detail::aiaOcspUrl(cert);
+        if (url.empty()) continue;
+        const detail::OcspAnswer answer
+            = detail::queryOcsp(*ocsp(), url, cert, sk_X509_value(chain.get(), i + 1), anchors,
+                chain.get(), { t, config.clockSkew, config.ocspMaxAge, config.requireOcspNonce });
+        switch (answer.status) {
+        case detail::OcspAnswer::Status::Good:
+            cb.ocspGood.push_back(i);
+            ev.method = RevocationEvidence::Method::Ocsp;
+            ev.source = url;
+            ev.thisUpdate = answer.thisUpdate;
+            ev.nextUpdate = answer.nextUpdate;
+            break;
+        case detail::OcspAnswer::Status::Revoked:
+        case detail::OcspAnswer::Status::Unknown:
+            return fail(FailureCode::Revoked,
+                "depth " + std::to_string(i) + ": " + answer.detail + " (" + url + ")");
+        case detail::OcspAnswer::Status::Unusable:
+            ocspNotes += "; depth " + std::to_string(i) + ": " + answer.detail;
+            break;
+        }
+    }
+
+    std::vector<ossl::CrlPtr> fetched;
+    std::vector<X509_CRL*> crlList;
+    for (const auto& c : fileCrls)
+        crlList.push_back(c.get());
+    if (config.crlFetcher) {
+        for (int i = 0; i + 1 < chainLength; ++i) {
+            if (std::find(cb.ocspGood.begin(), cb.ocspGood.end(), i) != cb.ocspGood.end()) continue;
+            X509* cert = sk_X509_value(chain.get(), i);
+            X509_CRL* have = crlFor(crlList, cert, sk_X509_value(chain.get(), i + 1));
+            if (have != nullptr && crlFresh(have, t)) continue;
+            for (auto& c : fetchCrls(cert, t))
+                fetched.push_back(std::move(c));
+        }
+        for (const auto& c : fetched)
+            crlList.push_back(c.get());
+    }
+    ossl::CrlStackPtr crls(sk_X509_CRL_new_null());
+    if (!crls) throw std::bad_alloc();
+    for (X509_CRL* c : crlList) {
+        X509_CRL_up_ref(c);
+        if (sk_X509_CRL_push(crls.get(), c) <= 0) {
+            X509_CRL_free(c);
+            throw std::bad_alloc();
+        }
+    }
+    cb.revocationPass = true;
+    const ossl::X509StackPtr chainAgain = runPath(crls.get(), err, depth);
+    if (!chainAgain) {
+        const std::string what = std::string(X509_verify_cert_error_string(err)) + " (depth "
+            + std::to_string(depth) + ")";
+        if (err == X509_V_ERR_CERT_REVOKED) return fail(FailureCode::Revoked, "CRL: " + what);
+        if (revocationDataProblem(err))
+            return fail(FailureCode::RevocationUnavailable, "CRL: " + what + ocspNotes);
+        return fail(FailureCode::UntrustedCertificate, "revocation pass: " + what);
+    }
+    for (int i = 0; i + 1 < chainLength; ++i) {
+        RevocationEvidence& ev = evidence[static_cast<std::size_t>(i)];
+        if (ev.method == RevocationEvidence::Method::Ocsp) continue;
+        if (std::find(cb.unchecked.begin(), cb.unchecked.end(), i) != cb.unchecked.end()) {
+            ev.method = RevocationEvidence::Method::Unchecked;
+            ev.source = "none available" + ocspNotes;
+            continue;
+        }
+        X509* cert = sk_X509_value(chain.get(), i);
+        X509_CRL* crl = crlFor(crlList, cert, sk_X509_value(chain.get(), i + 1));
+        ev.method = RevocationEvidence::Method::Crl;
+        if (crl != nullptr) {
+            ev.source = ossl::nameText(X509_CRL_get_issuer(crl));
+            ev.thisUpdate = ossl::isoTime(X509_CRL_get0_lastUpdate(crl));
+            ev.nextUpdate = ossl::isoTime(X509_CRL_get0_nextUpdate(crl));
+            auto* number = static_cast<ASN1_INTEGER*>(
+                X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr));
+            if (number != nullptr) {
+                ev.crlNumber = ossl::integerDecimal(number);
+                ASN1_INTEGER_free(number);
+            }
+        }
+    }
+
+    // ---- 6. Identity binding ------------------------------------------------------------------
+    std::string problem;
+    const std::string cnText = commonNameOf(leaf.get(), problem);
+    if (!problem.empty()) return fail(FailureCode::IdentityMismatch, problem);
+    cns::SubjectCn cn;
+    try {
+        cn = cns::SubjectCn::parse(cnText);
+    } catch (const Error& e) {
+        return fail(FailureCode::IdentityMismatch,
+            "subject CN is not <CF>/<ID_Carta>.<hash>: " + e.message());
+    }
+    if (!session.identificationOnly) {
+        if (session.expectedCodiceFiscale.empty())
+            return fail(FailureCode::IdentityMismatch, "no expected codice fiscale in the session");
+        if (cn.codiceFiscale != session.expectedCodiceFiscale)
+            return fail(FailureCode::IdentityMismatch,
+                "certified codice fiscale " + cn.codiceFiscale + " is not the account's "
+                    + printable(session.expectedCodiceFiscale, 16));
+    }
+    if (session.typedCardId) {
+        if (!cnsauth::isValidCardIdForm(*session.typedCardId))
+            return fail(FailureCode::CardIdMismatch,
+                "typed card number is not in the 16-digit EF_IDCarta form");
+        if (*session.typedCardId != cn.cardId.digits)
+            return fail(FailureCode::CardIdMismatch,
+                "typed card ID " + *session.typedCardId + " differs from the certified "
+                    + cn.cardId.digits);
+    }
+
+    // ---- 7. Success ---------------------------------------------------------------------------
+    VerifiedHolder h;
+    h.codiceFiscale = cn.codiceFiscale;
+    h.cardId = cn.cardId.digits;
+    h.certificateSerial = serial;
+    h.issuer = issuer;
+    h.subject = ossl::nameText(X509_get_subject_name(leaf.get()));
+    h.notBefore = ossl::isoTime(X509_get0_notBefore(leaf.get()));
+    h.notAfter = ossl::isoTime(X509_get0_notAfter(leaf.get()));
+    h.certificateSha256 = ossl::sha256Hex(leaf.get());
+    h.keyBits = static_cast<unsigned>(bits);
+    h.weakKeyDeprecated = weakKeyDeprecated;
+    h.policies = std::move(matched);
+    h.revocation = std::move(evidence);
+    h.verifiedAt = ossl::isoTime(t);
+    ERR_clear_error();
+    return Outcome::success(std::move(h));
+}
+
+Outcome Verifier::verify(std::string_view tokenJson, const SessionState& session) const
+{
+    try {
+        return impl_->run(tokenJson, session);
+    } catch (const Error& e) {
+        return Outcome::failure(makeFailure(FailureCode::Internal, e.message()));
+    } catch (const std::exception& e) {
+        return Outcome::failure(makeFailure(FailureCode::Internal, e.what()));
+    } catch (...) {
+        return Outcome::failure(makeFailure(FailureCode::Internal, "unknown exception"));
+    }
+}
+
+Outcome Verifier::verify(ChallengeStore& store, std::string_view sessionId,
+    std::string_view tokenJson, const Account& account) const
+{
+    // Step 1: get-and-delete before any cryptography (single use, also on failure).
+    TakeResult taken;
+    try {
+        taken = store.take(sessionId);
+    } catch (const std::exception& e) {
+        return Outcome::failure(
+            makeFailure(FailureCode::Internal, std::string("challenge store: ") + e.what()));
+    }
+    auto countFailure = [&](Failure f) {
+        try {
+            f.sessionDropped = store.recordFailure(sessionId) >= ChallengeStore::kMaxFailedAttempts;
+        } catch (const std::exception& e) {
+            f.reason += std::string(" (failure not recorded: ") + e.what() + ")";
+        }
+        return Outcome::failure(std::move(f));
+    };
+    switch (taken.status) {
+    case TakeStatus::Missing:
+        return Outcome::failure(makeFailure(FailureCode::SessionMissing,
+            "no live challenge for the session (never issued, already used, or ended)"));
+    case TakeStatus::TooManyAttempts: {
+        Failure f
+            = makeFailure(FailureCode::TooManyAttempts, "session dropped after 3 failed attempts");
+        f.sessionDropped = true;
+        return Outcome::failure(std::move(f));
+    }
+    case TakeStatus::Expired:
+        return countFailure(makeFailure(FailureCode::ChallengeExpired,
+            "challenge expired at "
+                + (taken.record ? ossl::isoTime(taken.record->expiresAt) : std::string("?"))));
+    case TakeStatus::Taken:
+        break;
+    }
+    if (!taken.record)
+        return Outcome::failure(makeFailure(FailureCode::Internal, "store returned no record"));
+    SessionState state;
+    state.origin = taken.record->origin;
+    state.challenge = taken.record->challenge;
+    state.context = taken.record->context;
+    state.expectedCodiceFiscale = account.codiceFiscale;
+    state.typedCardId = account.typedCardId;
+    state.expiresAt = taken.record->expiresAt;
+    Outcome outcome = verify(tokenJson, state);
+    if (!outcome.ok()) return countFailure(outcome.failure());
+    try {
+        store.endSession(sessionId);
+    } catch (const std::exception&) {
+        // The challenge is already gone; a stale failure counter is harmless.
+    }
+    return outcome;
+}
+
+} // namespace tscns::verifier
