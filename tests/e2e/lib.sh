@@ -80,9 +80,10 @@ e2e_opensc_module() {
   e2e_fail "opensc-pkcs11.so not found (install opensc-pkcs11)"
 }
 
-# Starts pcscd in the foreground (as our child) unless one already runs.
+# Starts pcscd in the foreground (as our child) unless one already answers on the default socket.
+# (A pcscd of another mount namespace, with its own /run/pcscd, does not count.)
 e2e_start_pcscd() {
-  if pgrep -x pcscd >/dev/null; then
+  if [[ -S /run/pcscd/pcscd.comm ]] && opensc-tool --list-readers >/dev/null 2>&1; then
     e2e_log "using the pcscd that already runs"
   else
     [[ -f /etc/reader.conf.d/vpcd ]] || e2e_fail "vsmartcard-vpcd is not installed (/etc/reader.conf.d/vpcd)"
@@ -95,7 +96,7 @@ e2e_start_pcscd() {
     if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
     sleep 0.1
   done
-  e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00'"
+  e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00' (a pcscd without vsmartcard-vpcd?)"
 }
 
 # e2e_reader_has_card SLOT: true when the vpcd reader of SLOT holds a card.
@@ -145,3 +146,61 @@ e2e_new_card() {
 
 # e2e_json DIR KEY: a field of DIR/card.json.
 e2e_json() { jq -er ".$2" "$1/card.json"; }
+
+# ---- Helpers added for the PKCS#11 client tests (tests/e2e/p11_*.sh) and bench/. ----
+
+E2E_EXIT_HOOKS=()
+# e2e_at_exit COMMAND: runs the shell COMMAND (a string) at exit, before the cleanup above stops
+# the cards and pcscd; hooks run last-registered first and cannot change the exit status.
+e2e_at_exit() {
+  E2E_EXIT_HOOKS+=("$1")
+  trap e2e__run_exit_hooks EXIT
+}
+e2e__run_exit_hooks() {
+  local rc=$? i
+  set +e
+  for ((i = ${#E2E_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do eval "${E2E_EXIT_HOOKS[i]}"; done
+  (exit "$rc")
+  e2e_cleanup
+}
+
+# e2e_stop_pid PID: stops a background process this script started (TERM, then KILL after 5 s).
+e2e_stop_pid() {
+  local pid=$1 i
+  [[ -n $pid ]] || return 0
+  if kill "$pid" 2>/dev/null; then
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# e2e_apdu_count FILE: the number of command APDUs in a tscns-vcard --apdu-log file (lines whose
+# direction field is '>'; responses are '<', power events '#').
+e2e_apdu_count() {
+  [[ -f $1 ]] || { echo 0; return 0; }
+  awk '$2 == ">" { n++ } END { print n + 0 }' "$1"
+}
+
+# e2e_ms: wall-clock time in milliseconds.
+e2e_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# e2e_start_pcscd_here: like e2e_start_pcscd, but decides by the pcscd socket of this mount
+# namespace rather than by process name, so a pcscd that another test runs in a private mount
+# namespace (its own /run/pcscd) does not stop us from starting ours.
+e2e_start_pcscd_here() {
+  if [[ -S /run/pcscd/pcscd.comm ]] && opensc-tool --list-readers >/dev/null 2>&1; then
+    e2e_log "using the pcscd that already serves /run/pcscd"
+  else
+    [[ -f /etc/reader.conf.d/vpcd ]] || e2e_fail "vsmartcard-vpcd is not installed (/etc/reader.conf.d/vpcd)"
+    pcscd --foreground --error >"$E2E_TMP/pcscd.log" 2>&1 &
+    E2E_PCSCD_PID=$!
+    e2e_log "started pcscd (pid $E2E_PCSCD_PID)"
+  fi
+  local i
+  for i in $(seq 100); do
+    if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
+    sleep 0.1
+  done
+  e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00'"
+}

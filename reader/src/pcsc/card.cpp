@@ -75,13 +75,21 @@ Transaction Card::beginTransaction()
 Transaction::Transaction(Transaction&& other) noexcept
     : card_(other.card_)
     , count_(other.count_)
+    , reset_(other.reset_)
 {
     other.card_ = nullptr;
 }
 
 Transaction::~Transaction()
 {
-    if (card_ != nullptr) SCardEndTransaction(hnd(card_->handle_), SCARD_LEAVE_CARD);
+    if (card_ == nullptr) return;
+    if (reset_) {
+        // Drops the card's security state (verified PIN) before anyone else can use the card.
+        // When the reset fails (mostly: the card is gone, and its state with it) the transaction
+        // is still ended below; nothing here may throw.
+        if (SCardEndTransaction(hnd(card_->handle_), SCARD_RESET_CARD) == SCARD_S_SUCCESS) return;
+    }
+    SCardEndTransaction(hnd(card_->handle_), SCARD_LEAVE_CARD);
 }
 
 apdu::ResponseApdu Transaction::transmit(const apdu::CommandApdu& command)

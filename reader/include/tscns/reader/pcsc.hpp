@@ -87,6 +87,11 @@ public:
     /// How many APDUs went through this transaction.
     [[nodiscard]] unsigned apduCount() const noexcept { return count_; }
 
+    /// Ends the transaction with a card reset (SCardEndTransaction(SCARD_RESET_CARD)) instead of
+    /// leaving the card as it is, so that no verified PIN outlives the transaction (cns-auth.md
+    /// §3.6: "PIN every time"). Other applications see the reset (SCARD_W_RESET_CARD).
+    void resetCardOnEnd() noexcept { reset_ = true; }
+
 private:
     friend class Card;
     explicit Transaction(Card& card)
@@ -95,6 +100,7 @@ private:
     }
     Card* card_;
     unsigned count_ = 0;
+    bool reset_ = false;
 };
 
 /// A PC/SC context. Not thread-safe, except cancel(), which may be called from any thread.

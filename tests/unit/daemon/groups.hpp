@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The cmocka groups of daemon_unit_tests; each returns the number of failed tests.
+#pragma once
+
+int runDaemonUnitTests();
+int runDaemonRequestTests();
+int runDaemonOperationTests();
+int runDaemonPinentryTests();
