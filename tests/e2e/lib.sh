@@ -11,11 +11,32 @@ set -euo pipefail
 
 # The vpcd readers (ports 35963/35964) are one machine-wide resource: scripts that use them run
 # one at a time, also across separate ctest runs (ctest's RESOURCE_LOCK covers only one run).
-exec {E2E_LOCK_FD}>"${TMPDIR:-/tmp}/tscns-vpcd.lock"
-if ! flock -w "${E2E_LOCK_WAIT:-900}" "$E2E_LOCK_FD"; then
-  echo "[e2e] another test holds the vpcd readers (${TMPDIR:-/tmp}/tscns-vpcd.lock)" >&2
-  exit 1
-fi
+# The lock is held by a small watcher process, not by this shell, so that the processes a test
+# starts (pcscd, cards, servers) never inherit it; the watcher lets go when this shell exits,
+# however it exits.
+e2e_lock() {
+  local file=${TMPDIR:-/tmp}/tscns-vpcd.lock mark
+  mark=$(mktemp "${TMPDIR:-/tmp}/tscns-vpcd-lock.XXXXXX")
+  rm -f "$mark"
+  local parent=$$
+  (
+    exec 9>"$file"
+    flock -w "${E2E_LOCK_WAIT:-900}" 9 || exit 1
+    : >"$mark"
+    while kill -0 "$parent" 2>/dev/null; do sleep 0.2; done
+  ) </dev/null >/dev/null 2>&1 &
+  E2E_LOCK_PID=$!
+  while [[ ! -e $mark ]]; do
+    if ! kill -0 "$E2E_LOCK_PID" 2>/dev/null; then
+      echo "[e2e] another test holds the vpcd readers ($file)" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  rm -f "$mark"
+}
+e2e_lock
+
 E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tscns-e2e.XXXXXX")
 E2E_CARD_PIDS=()
 E2E_PCSCD_PID=""
@@ -44,6 +65,7 @@ e2e_cleanup() {
     done
   fi
   if [[ -n ${E2E_KEEP:-} ]]; then e2e_log "kept $E2E_TMP"; else rm -rf "$E2E_TMP"; fi
+  [[ -n ${E2E_LOCK_PID:-} ]] && kill "$E2E_LOCK_PID" 2>/dev/null
   exit "$rc"
 }
 trap e2e_cleanup EXIT
@@ -185,22 +207,6 @@ e2e_apdu_count() {
 # e2e_ms: wall-clock time in milliseconds.
 e2e_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# e2e_start_pcscd_here: like e2e_start_pcscd, but decides by the pcscd socket of this mount
-# namespace rather than by process name, so a pcscd that another test runs in a private mount
-# namespace (its own /run/pcscd) does not stop us from starting ours.
-e2e_start_pcscd_here() {
-  if [[ -S /run/pcscd/pcscd.comm ]] && opensc-tool --list-readers >/dev/null 2>&1; then
-    e2e_log "using the pcscd that already serves /run/pcscd"
-  else
-    [[ -f /etc/reader.conf.d/vpcd ]] || e2e_fail "vsmartcard-vpcd is not installed (/etc/reader.conf.d/vpcd)"
-    pcscd --foreground --error >"$E2E_TMP/pcscd.log" 2>&1 &
-    E2E_PCSCD_PID=$!
-    e2e_log "started pcscd (pid $E2E_PCSCD_PID)"
-  fi
-  local i
-  for i in $(seq 100); do
-    if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
-    sleep 0.1
-  done
-  e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00'"
-}
+# e2e_start_pcscd_here: kept for the scripts that call it; e2e_start_pcscd now decides by the
+# pcscd socket of this mount namespace and the lock is never inherited.
+e2e_start_pcscd_here() { e2e_start_pcscd "$@"; }
