@@ -469,11 +469,13 @@ void Module::findObjectsInit(CK_SESSION_HANDLE handle, const CK_ATTRIBUTE* tmpl,
     if (se.find) fail(CKR_OPERATION_ACTIVE);
     const auto& objects = withCard(slots_[se.slot],
         [&]() -> const std::map<CK_OBJECT_HANDLE, Object>& { return t.objects(); });
-    // Every object is visible before login too, the private key included: it holds nothing
-    // secret (the key stays on the card), and `pkcs11-tool -O` then shows the whole token.
+    // PKCS#11 2.40 §4.4: private objects (CKA_PRIVATE true: the private key) are visible only
+    // once the user is logged in. Before login NSS learns that a key exists from the public key
+    // with the same CKA_ID, and finds the private key by that ID after C_Login.
+    const bool user = t.loginState() == LoginState::User;
     FindOperation op;
     for (const auto& [h, o] : objects)
-        if (o.matches(tmpl, count)) op.results.push_back(h);
+        if ((user || !o.boolValue(CKA_PRIVATE)) && o.matches(tmpl, count)) op.results.push_back(h);
     se.find = std::move(op);
 }
 

@@ -64,6 +64,7 @@ void reinsertion_sameCard_freshToken(void** state)
             "old session (NSS relies on this, pkcs11-clients.md §2.2)");
         const CK_SESSION_HANDLE now = open(m, 0);
         c.eq(m.sessionInfo(now).state, CKS_RO_PUBLIC_SESSION, "fresh token: not logged in");
+        c.noThrow([&] { loginUser(m, now); }, "login on the fresh token");
         const auto newObjects = find(m, now);
         c.eq(newObjects.size(), oldObjects.size(), "same objects");
         for (CK_OBJECT_HANDLE o : oldObjects) {

@@ -224,7 +224,14 @@ bool boolAttribute(Module& m, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIB
 
 CK_OBJECT_HANDLE privateKey(Module& m, CK_SESSION_HANDLE s)
 {
-    const auto keys = findClass(m, s, CKO_PRIVATE_KEY);
+    auto keys = findClass(m, s, CKO_PRIVATE_KEY);
+    if (keys.empty()) {
+        // Private objects are visible only to the logged-in user: log in, take the handle, and
+        // log out again so that the caller's login state is as it was.
+        loginUser(m, s);
+        keys = findClass(m, s, CKO_PRIVATE_KEY);
+        m.logout(s);
+    }
     if (keys.size() != 1) throw CkError(CKR_GENERAL_ERROR);
     return keys[0];
 }

@@ -86,6 +86,8 @@ Bytes attribute(Module& m, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE
 CK_ULONG ulongAttribute(Module& m, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
 bool boolAttribute(Module& m, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type);
 /// The private key's handle.
+/// The private key's handle; when the session is not logged in, logs in (kPin) to find it and
+/// logs out again (private objects are hidden before login).
 CK_OBJECT_HANDLE privateKey(Module& m, CK_SESSION_HANDLE s);
 /// C_Login(CKU_USER) with a PIN given as text.
 void loginUser(Module& m, CK_SESSION_HANDLE s, std::string_view pin = kPin);

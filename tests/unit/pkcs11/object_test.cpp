@@ -47,16 +47,16 @@ CertDer certPieces(const Bytes& der)
     return out;
 }
 
-void findObjects_beforeLogin_certKeysAndData(void** state)
+void findObjects_beforeLogin_privateKeyHidden(void** state)
 {
     Fixture* f = fx(state);
     TSCNS_CHECK([&](Checker& c) {
         Module& m = *f->module;
         const CK_SESSION_HANDLE s = open(m, 0);
-        c.eq(find(m, s).size(), 5, "certificate, public key, private key, 2 data objects");
+        c.eq(find(m, s).size(), 4, "certificate, public key, 2 data objects");
         c.eq(findClass(m, s, CKO_CERTIFICATE).size(), 1, "certificate");
         c.eq(findClass(m, s, CKO_PUBLIC_KEY).size(), 1, "public key");
-        c.eq(findClass(m, s, CKO_PRIVATE_KEY).size(), 1, "private key visible before login");
+        c.eq(findClass(m, s, CKO_PRIVATE_KEY).size(), 0, "private key hidden before login");
         c.eq(findClass(m, s, CKO_DATA).size(), 2, "data objects");
         c.eq(findClass(m, s, kNssTrust).size(), 0, "CKO_NSS_TRUST: none, no error");
         c.eq(findClass(m, s, kProfile).size(), 0, "CKO_PROFILE: none, no error");
@@ -65,10 +65,13 @@ void findObjects_beforeLogin_certKeysAndData(void** state)
         CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
         CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls },
             { CKA_ID, const_cast<std::uint8_t*>(id.data()), id.size() } };
-        c.eq(find(m, s, t, 2).size(), 1, "private key by the certificate's CKA_ID");
+        c.eq(find(m, s, t, 2).size(), 0, "no private key by CKA_ID before login");
         CK_BBOOL yes = CK_TRUE;
         CK_ATTRIBUTE tokenTrue { CKA_TOKEN, &yes, sizeof yes };
-        c.eq(find(m, s, &tokenTrue, 1).size(), 5, "CKA_TOKEN TRUE: all");
+        c.eq(find(m, s, &tokenTrue, 1).size(), 4, "CKA_TOKEN TRUE: all public ones");
+        c.noThrow([&] { loginUser(m, s); }, "login");
+        c.eq(find(m, s, t, 2).size(), 1, "after login: the private key by the certificate's CKA_ID");
+        c.eq(find(m, s).size(), 5, "after login: all five objects");
         CK_ATTRIBUTE privExp { CKA_PRIVATE_EXPONENT, nullptr, 0 };
         c.eq(find(m, s, &privExp, 1).size(), 0, "a sensitive attribute matches nothing");
     });
@@ -86,7 +89,7 @@ void findObjects_operationRules(void** state)
         expectRv(
             c, rvOf([&] { m.findObjectsInit(s, nullptr, 0); }), CKR_OPERATION_ACTIVE, "Init twice");
         c.eq(m.findObjects(s, 3).size(), 3, "first 3");
-        c.eq(m.findObjects(s, 3).size(), 2, "last 2");
+        c.eq(m.findObjects(s, 3).size(), 1, "the last public one (the private key is hidden)");
         c.eq(m.findObjects(s, 3).size(), 0, "then none");
         m.findObjectsFinal(s);
         expectRv(
@@ -260,7 +263,7 @@ void objects_readOnlyToken_refusesChanges(void** state)
         expectRv(c, rvOf([&] { m.modifyObject(s, 99999); }), CKR_OBJECT_HANDLE_INVALID,
             "unknown object");
         c.that(m.objectSize(s, cert) > 0, "object size");
-        c.eq(find(m, s).size(), 5, "nothing changed");
+        c.eq(find(m, s).size(), 4, "nothing changed (4 public objects)");
     });
 }
 
@@ -273,6 +276,7 @@ void idemiaCard_objectsFromTheOtherLayout(void** state)
         const CK_OBJECT_HANDLE cert = findClass(m, s, CKO_CERTIFICATE).at(0);
         c.bytes(attribute(m, s, cert, CKA_VALUE), certificateDer(f->images->idemia),
             "certificate from 1400/9001/2002");
+        c.noThrow([&] { loginUser(m, s); }, "login");
         c.eq(findClass(m, s, CKO_PRIVATE_KEY).size(), 1, "private key");
     });
 }
@@ -283,7 +287,7 @@ int runObjectTests()
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            findObjects_beforeLogin_certKeysAndData, stSetup, fixtureTeardown),
+            findObjects_beforeLogin_privateKeyHidden, stSetup, fixtureTeardown),
         cmocka_unit_test_setup_teardown(findObjects_operationRules, stSetup, fixtureTeardown),
         cmocka_unit_test_setup_teardown(
             certificate_attributes_matchTheCard, stSetup, fixtureTeardown),
