@@ -17,7 +17,16 @@ packages=(
   libcpp-httplib-dev libsqlite3-dev
   # formatting check
   clang-format
+  # the daemon's browser test and benchmark (tests/e2e/daemon_*.sh, bench/daemon): Debian's
+  # Chromium, driven headless by playwright-core from npm (tests/browser, never a downloaded
+  # browser); wrk for the status load; curl for the HTTP checks
+  chromium wrk curl
 )
+# Node.js and npm for tests/browser, only where no node is installed (Debian 12's nodejs is 18;
+# a machine that already has another Node.js keeps it).
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
