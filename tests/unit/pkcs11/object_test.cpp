@@ -70,7 +70,8 @@ void findObjects_beforeLogin_privateKeyHidden(void** state)
         CK_ATTRIBUTE tokenTrue { CKA_TOKEN, &yes, sizeof yes };
         c.eq(find(m, s, &tokenTrue, 1).size(), 4, "CKA_TOKEN TRUE: all public ones");
         c.noThrow([&] { loginUser(m, s); }, "login");
-        c.eq(find(m, s, t, 2).size(), 1, "after login: the private key by the certificate's CKA_ID");
+        c.eq(
+            find(m, s, t, 2).size(), 1, "after login: the private key by the certificate's CKA_ID");
         c.eq(find(m, s).size(), 5, "after login: all five objects");
         CK_ATTRIBUTE privExp { CKA_PRIVATE_EXPONENT, nullptr, 0 };
         c.eq(find(m, s, &privExp, 1).size(), 0, "a sensitive attribute matches nothing");
