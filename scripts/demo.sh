@@ -36,6 +36,11 @@ say "tscns readers"
 "$tscns" readers
 say "tscns info"
 "$tscns" info
+ours=$root/build/pkcs11/tscns-pkcs11.so
+say "pkcs11-tool --module $ours --list-token-slots (our PKCS#11 module)"
+pkcs11-tool --module "$ours" --list-token-slots
+say "pkcs11-tool --module $ours --login --list-objects"
+pkcs11-tool --module "$ours" --login --pin "$pin" --list-objects
 say "opensc-tool --list-readers"
 opensc-tool --list-readers
 say "opensc-tool --reader 0 --atr --name"
