@@ -5,6 +5,7 @@
 #include "core/daemon_error.hpp"
 
 #include "tscns/apdu/error.hpp"
+#include "tscns/cnsauth/strict_json.hpp"
 #include "tscns/cnsauth/validators.hpp"
 
 #include <nlohmann/json.hpp>
@@ -46,38 +47,16 @@ namespace {
     {
         if (body.size() > kMaxBodySize)
             throw DaemonError(Problem::BodyTooLarge, "The request body exceeds 8 KiB");
-        std::vector<std::set<std::string>> keys;
-        bool duplicate = false;
-        Json j;
+        cnsauth::StrictJson parsed;
         try {
-            j = Json::parse(
-                body,
-                [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
-                    switch (event) {
-                    case Json::parse_event_t::object_start:
-                        keys.emplace_back();
-                        break;
-                    case Json::parse_event_t::object_end:
-                        if (!keys.empty()) keys.pop_back();
-                        break;
-                    case Json::parse_event_t::key:
-                        if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
-                            duplicate = true;
-                        break;
-                    case Json::parse_event_t::array_start:
-                    case Json::parse_event_t::array_end:
-                    case Json::parse_event_t::value:
-                        break;
-                    }
-                    return true;
-                },
-                true, false);
+            parsed = cnsauth::parseStrictJson(body);
         } catch (const Json::exception&) {
             invalidBody("The request body is not valid JSON");
         }
-        if (duplicate) invalidBody("The request body repeats a member");
+        if (parsed.duplicateMember) invalidBody("The request body repeats a member");
+        Json& j = parsed.value;
         if (!j.is_object()) invalidBody("The request body must be a JSON object");
-        return j;
+        return std::move(j);
     }
 
     const std::string& stringField(const Json& j, const char* name)

@@ -3,6 +3,7 @@
 #include "tscns/cnsauth/token.hpp"
 
 #include "tscns/apdu/error.hpp"
+#include "tscns/cnsauth/strict_json.hpp"
 #include "tscns/cnsauth/validators.hpp"
 
 #include <nlohmann/json.hpp>
@@ -101,37 +102,14 @@ Token parseToken(std::string_view text)
     if (text.size() > kMaxTokenSize)
         reject("size " + std::to_string(text.size()) + " bytes exceeds "
             + std::to_string(kMaxTokenSize));
-    // Duplicated member names: nlohmann keeps the last one silently, an attacker's favourite
-    // parser differential. The callback sees every key before it is stored.
-    std::vector<std::set<std::string>> keys;
-    bool duplicate = false;
-    const Json::parser_callback_t callback
-        = [&](int, Json::parse_event_t event, Json& parsed) -> bool {
-        switch (event) {
-        case Json::parse_event_t::object_start:
-            keys.emplace_back();
-            break;
-        case Json::parse_event_t::object_end:
-            if (!keys.empty()) keys.pop_back();
-            break;
-        case Json::parse_event_t::key:
-            if (!keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
-                duplicate = true;
-            break;
-        case Json::parse_event_t::array_start:
-        case Json::parse_event_t::array_end:
-        case Json::parse_event_t::value:
-            break;
-        }
-        return true;
-    };
-    Json j;
+    StrictJson parsed;
     try {
-        j = Json::parse(text.begin(), text.end(), callback, true, false);
+        parsed = parseStrictJson(text);
     } catch (const Json::exception&) {
         reject("not valid JSON (or invalid UTF-8, or data after the object)");
     }
-    if (duplicate) reject("duplicated member name");
+    if (parsed.duplicateMember) reject("duplicated member name");
+    const Json& j = parsed.value;
     Token t;
     from_json(j, t);
     return t;
