@@ -131,10 +131,7 @@ static void slots_empty_reader(void** state)
             empty = all[i];
     }
     free(all);
-    if (empty == BAD_SLOT) {
-        print_message("no slot for '%s': nothing to check\n", other);
-        skip();
-    }
+    if (empty == BAD_SLOT) fail_msg("no slot for the second vpcd reader '%s'", other);
     CK_SLOT_INFO info;
     assert_ok(p11->C_GetSlotInfo(empty, &info));
     assert_false(info.flags & CKF_TOKEN_PRESENT);
