@@ -12,7 +12,7 @@ namespace tscns::apdu {
 namespace {
     [[noreturn]] void fail(const std::string& what)
     {
-        throw Error(Errc::BadArgument, "ATR: " + what);
+        throw Error(Errc::CardData, "ATR: " + what);
     }
 
     std::string hexByte(std::uint8_t b)

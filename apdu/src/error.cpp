@@ -26,6 +26,8 @@ std::string_view errcName(Errc code) noexcept
         return "CardRejected";
     case Errc::NotCnsCard:
         return "NotCnsCard";
+    case Errc::CardData:
+        return "CardData";
     case Errc::PinIncorrect:
         return "PinIncorrect";
     case Errc::PinLocked:

@@ -15,7 +15,7 @@ namespace {
 
     [[noreturn]] void fail(const std::string& what)
     {
-        throw Error(Errc::BadArgument, "file control information: " + what);
+        throw Error(Errc::CardData, "file control information: " + what);
     }
 
     std::size_t readSize(const Tlv& tlv)

@@ -50,7 +50,7 @@ SecurityAttributes::SecurityAttributes() noexcept
 SecurityAttributes SecurityAttributes::parse(ByteView value)
 {
     if (value.size() > kSize)
-        throw Error(Errc::BadArgument,
+        throw Error(Errc::CardData,
             "security attributes (tag 86): " + std::to_string(value.size())
                 + " bytes, the CNS layout has at most 9");
     SecurityAttributes out;
@@ -62,7 +62,7 @@ SecurityAttributes SecurityAttributes::parse(ByteView value)
 AccessCondition SecurityAttributes::at(std::size_t index) const
 {
     if (index >= kSize)
-        throw Error(Errc::BadArgument,
+        throw Error(Errc::CardData,
             "security attribute index " + std::to_string(index) + " out of range (0..8)");
     return AccessCondition::decode(bytes_[index]);
 }

@@ -44,7 +44,7 @@ TlvReader::TlvReader(ByteView data, std::string_view context)
 
 void TlvReader::reject(std::size_t at, const std::string& what) const
 {
-    throw Error(Errc::BadArgument,
+    throw Error(Errc::CardData,
         std::string(context_) + ": " + what + " at offset " + std::to_string(at) + " of "
             + std::to_string(data_.size()) + " bytes");
 }

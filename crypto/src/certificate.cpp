@@ -31,9 +31,9 @@ namespace {
     {
         const unsigned char* p = der.data();
         X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-        if (!cert) throw Error(Errc::BadArgument, "not a DER X.509 certificate");
+        if (!cert) throw Error(Errc::CardData, "not a DER X.509 certificate");
         if (p != der.data() + der.size())
-            throw Error(Errc::BadArgument,
+            throw Error(Errc::CardData,
                 "certificate followed by " + std::to_string(der.data() + der.size() - p)
                     + " unexpected bytes");
         return cert;

@@ -68,7 +68,7 @@ namespace {
         try {
             rep.personal = cns::PersonalData::parse(cns.readPersonalDataRaw());
         } catch (const Error& e) {
-            if (e.code() != Errc::BadArgument) throw;
+            if (e.code() != Errc::CardData) throw;
             rep.personalError = e.message(); // a malformed EF is shown, not fatal (as OpenSC)
         }
         rep.certificate = cns.readCertificate();

@@ -18,6 +18,7 @@ enum ExitCode : int {
     kPinLocked = 8, ///< PIN or PUK blocked
     kCardRemoved = 9, ///< card removed or reset during the operation, or communication failed
     kPinFormat = 10, ///< PIN/PUK of the wrong length or not digits (nothing sent to the card)
+    kCardData = 11, ///< what the card holds is malformed and nothing usable is left
 };
 
 inline int exitCodeFor(Errc code) noexcept
@@ -41,6 +42,8 @@ inline int exitCodeFor(Errc code) noexcept
     case Errc::CardReset:
     case Errc::Transport:
         return kCardRemoved;
+    case Errc::CardData:
+        return kCardData;
     case Errc::BadArgument:
         return kUsage;
     case Errc::CardRejected:

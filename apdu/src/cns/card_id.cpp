@@ -9,7 +9,7 @@ namespace tscns::cns {
 namespace {
     [[noreturn]] void fail(const std::string& what)
     {
-        throw Error(Errc::BadArgument, "card ID (EF_IDCarta): " + what);
+        throw Error(Errc::CardData, "card ID (EF_IDCarta): " + what);
     }
 
     bool isDigit(char c) noexcept

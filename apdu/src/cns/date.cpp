@@ -22,20 +22,19 @@ bool Date::isValid(int year, int month, int day) noexcept
 Date Date::parseDdMmYyyy(std::string_view text)
 {
     if (text.size() != 8)
-        throw Error(
-            Errc::BadArgument, "date " + detail::quote(text) + ": expected 8 digits DDMMYYYY");
+        throw Error(Errc::CardData, "date " + detail::quote(text) + ": expected 8 digits DDMMYYYY");
     int v[8];
     for (std::size_t i = 0; i < 8; ++i) {
         if (text[i] < '0' || text[i] > '9')
             throw Error(
-                Errc::BadArgument, "date " + detail::quote(text) + ": expected 8 digits DDMMYYYY");
+                Errc::CardData, "date " + detail::quote(text) + ": expected 8 digits DDMMYYYY");
         v[i] = text[i] - '0';
     }
     const int day = v[0] * 10 + v[1];
     const int month = v[2] * 10 + v[3];
     const int year = v[4] * 1000 + v[5] * 100 + v[6] * 10 + v[7];
     if (!isValid(year, month, day))
-        throw Error(Errc::BadArgument, "date " + detail::quote(text) + ": no such day");
+        throw Error(Errc::CardData, "date " + detail::quote(text) + ": no such day");
     return { static_cast<std::uint16_t>(year), static_cast<std::uint8_t>(month),
         static_cast<std::uint8_t>(day) };
 }

@@ -35,7 +35,7 @@ namespace {
 
     [[noreturn]] void fail(const std::string& what)
     {
-        throw Error(Errc::BadArgument, "personal data (EF_DatiPersonali): " + what);
+        throw Error(Errc::CardData, "personal data (EF_DatiPersonali): " + what);
     }
 
     int hexDigit(std::uint8_t c) noexcept

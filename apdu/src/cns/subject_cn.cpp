@@ -12,7 +12,7 @@ namespace tscns::cns {
 namespace {
     [[noreturn]] void fail(std::string_view cn, const std::string& what)
     {
-        throw Error(Errc::BadArgument, "certificate CN " + detail::quote(cn) + ": " + what);
+        throw Error(Errc::CardData, "certificate CN " + detail::quote(cn) + ": " + what);
     }
 
     int base64Value(char c) noexcept

@@ -98,8 +98,11 @@ HttpError toHttpError(const Error& error)
     case Errc::NotLoggedIn:
         e = make(500, ApiCode::Internal, false, "The card refused the operation (no PIN)");
         break;
-    case Errc::BadArgument:
+    case Errc::CardData:
         e = make(500, ApiCode::Internal, false, "Unexpected data from the card");
+        break;
+    case Errc::BadArgument:
+        e = make(500, ApiCode::Internal, false, "Internal error (invalid argument)");
         break;
     case Errc::Unsupported:
         e = make(409, ApiCode::CardNotSupported, false, "This card is not supported");

@@ -30,7 +30,7 @@ namespace {
     template <typename T, typename F> Bytes toDer(T* object, F i2d)
     {
         const int n = i2d(object, nullptr);
-        if (n <= 0) throw Error(Errc::BadArgument, "certificate: cannot encode a field");
+        if (n <= 0) throw Error(Errc::CardData, "certificate: cannot encode a field");
         Bytes out(static_cast<std::size_t>(n));
         unsigned char* p = out.data();
         i2d(object, &p);
@@ -51,7 +51,7 @@ namespace {
     {
         BIGNUM* raw = nullptr;
         if (EVP_PKEY_get_bn_param(key, name, &raw) != 1 || raw == nullptr)
-            throw Error(Errc::BadArgument, "certificate: cannot read the RSA key");
+            throw Error(Errc::CardData, "certificate: cannot read the RSA key");
         std::unique_ptr<BIGNUM, BnFree> bn(raw);
         Bytes out(static_cast<std::size_t>(BN_num_bytes(bn.get())));
         BN_bn2bin(bn.get(), out.data());
@@ -64,7 +64,7 @@ CertificateData parseCertificate(ByteView der)
     const unsigned char* p = der.data();
     std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
     if (!cert || p != der.data() + der.size())
-        throw Error(Errc::BadArgument, "not a DER X.509 certificate");
+        throw Error(Errc::CardData, "not a DER X.509 certificate");
 
     CertificateData d;
     d.der.assign(der.begin(), der.end());

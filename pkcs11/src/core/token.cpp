@@ -85,8 +85,8 @@ void Token::loadCertificate()
             const Bytes der = card.readCertificate();
             cert_ = parseCertificate(der);
         } catch (const Error& e) {
-            // Absent, or not a certificate (BadArgument from the parser): no key objects.
-            if (!fileUnavailable(e) && e.code() != Errc::BadArgument) throw;
+            // Absent, or not a certificate (CardData from the parser): no key objects.
+            if (!fileUnavailable(e) && e.code() != Errc::CardData) throw;
         }
         // readCertificate() may have corrected the profile (the ATR hinted the wrong family).
         profile_ = card.profile();

@@ -59,7 +59,7 @@ void parse_t0Only_hasNoTck(void**)
     });
 }
 
-void parse_malformed_throwsBadArgument(void**)
+void parse_malformed_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         struct Case {
@@ -89,7 +89,7 @@ void parse_malformed_throwsBadArgument(void**)
         for (const auto& k : cases) {
             const Bytes data = fromHex(k.hex);
             c.throws(
-                Errc::BadArgument, [&] { (void)Atr::parse(data); }, k.hex, k.part);
+                Errc::CardData, [&] { (void)Atr::parse(data); }, k.hex, k.part);
         }
     });
 }
@@ -228,7 +228,7 @@ void profileForAtr_picksFamilyFromHistoricalBytes(void**)
         }
         c.that(!profileForAtr(fromHex("3B 80 80 01 01")), "contactless: no profile from the ATR");
         c.throws(
-            Errc::BadArgument, [] { (void)profileForAtr(fromHex("3B FF")); }, "garbage ATR");
+            Errc::CardData, [] { (void)profileForAtr(fromHex("3B FF")); }, "garbage ATR");
     });
 }
 
@@ -239,7 +239,7 @@ int runAtrTests()
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_st2021_readsEveryField),
         cmocka_unit_test(parse_t0Only_hasNoTck),
-        cmocka_unit_test(parse_malformed_throwsBadArgument),
+        cmocka_unit_test(parse_malformed_throwsCardData),
         cmocka_unit_test(knownAtrs_everyEntry_parsesAndMatchesItsKind),
         cmocka_unit_test(interpretCnsAtr_st2021_andIdemia),
         cmocka_unit_test(matchers_looseWithoutStructure_isNotStrict),

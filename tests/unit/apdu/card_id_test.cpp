@@ -51,7 +51,7 @@ void parse_otherCitizen_hasSixDigitIssuer(void**)
     });
 }
 
-void parse_invalid_throwsBadArgument(void**)
+void parse_invalid_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         struct Case {
@@ -74,13 +74,13 @@ void parse_invalid_throwsBadArgument(void**)
         };
         for (const auto& k : cases)
             c.throws(
-                Errc::BadArgument, [&] { (void)CardId::parse(std::string_view(k.text)); },
+                Errc::CardData, [&] { (void)CardId::parse(std::string_view(k.text)); },
                 "\"" + k.text + "\"", k.part);
         c.throws(
-            Errc::BadArgument, [] { (void)CardId::parse(ByteView {}); }, "empty EF");
+            Errc::CardData, [] { (void)CardId::parse(ByteView {}); }, "empty EF");
         const Bytes padded = fromHex("36 30 33 30 30 31 32 33 34 35 36 37 38 39 30 34 00");
         c.throws(
-            Errc::BadArgument, [&] { (void)CardId::parse(padded); }, "EF with a terminator",
+            Errc::CardData, [&] { (void)CardId::parse(padded); }, "EF with a terminator",
             "17 bytes");
     });
 }
@@ -93,7 +93,7 @@ int runCardIdTests()
         cmocka_unit_test(luhnCheckDigit_knownValues),
         cmocka_unit_test(parse_regionalCitizen_readsTypeAndIssuer),
         cmocka_unit_test(parse_otherCitizen_hasSixDigitIssuer),
-        cmocka_unit_test(parse_invalid_throwsBadArgument),
+        cmocka_unit_test(parse_invalid_throwsCardData),
     };
     return cmocka_run_group_tests_name("cns_card_id", tests, nullptr, nullptr);
 }

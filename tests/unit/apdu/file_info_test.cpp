@@ -127,9 +127,9 @@ void securityAttributes_decodeCnsBytes(void**)
         c.eq(sa.at(0).toString(), std::string_view("always"), "toString always");
         c.eq(sa.at(8).toString(), std::string_view("never"), "toString never");
         c.throws(
-            Errc::BadArgument, [&] { (void)sa.at(9); }, "index 9");
+            Errc::CardData, [&] { (void)sa.at(9); }, "index 9");
         c.throws(
-            Errc::BadArgument, [] { (void)SecurityAttributes::parse(Bytes(10, 0)); }, "10 bytes",
+            Errc::CardData, [] { (void)SecurityAttributes::parse(Bytes(10, 0)); }, "10 bytes",
             "at most 9");
         // The IDEMIA 2021 key DF ACL (cns-card.md §1).
         const auto keyDf = SecurityAttributes::parse(fromHex("FF 10 10 FF FF FF FF 10 FF"));
@@ -155,7 +155,7 @@ void fileKindOf_descriptorBytes(void**)
     });
 }
 
-void parse_malformed_throwsBadArgument(void**)
+void parse_malformed_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         struct Case {
@@ -183,11 +183,11 @@ void parse_malformed_throwsBadArgument(void**)
         for (const auto& k : cases) {
             const Bytes data = fromHex(k.hex);
             c.throws(
-                Errc::BadArgument, [&] { (void)FileInfo::parse(data); }, k.hex, k.part);
+                Errc::CardData, [&] { (void)FileInfo::parse(data); }, k.hex, k.part);
         }
         Bytes longName = tlv(0x6F, tlv(0x84, Bytes(17, 0xA0)));
         c.throws(
-            Errc::BadArgument, [&] { (void)FileInfo::parse(longName); }, "17-byte AID",
+            Errc::CardData, [&] { (void)FileInfo::parse(longName); }, "17-byte AID",
             "tag 84 (DF name) has 17 bytes");
     });
 }
@@ -199,7 +199,7 @@ void parse_everyTruncation_ofRealAnswers_isRejected(void**)
             for (std::size_t n = 0; n < full.size(); ++n) {
                 const Bytes cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
                 c.throws(
-                    Errc::BadArgument, [&] { (void)FileInfo::parse(cut); },
+                    Errc::CardData, [&] { (void)FileInfo::parse(cut); },
                     "truncated to " + std::to_string(n));
             }
         }
@@ -216,7 +216,7 @@ int runFileInfoTests()
         cmocka_unit_test(parse_iasStyleFcp_skipsUnknownTags),
         cmocka_unit_test(securityAttributes_decodeCnsBytes),
         cmocka_unit_test(fileKindOf_descriptorBytes),
-        cmocka_unit_test(parse_malformed_throwsBadArgument),
+        cmocka_unit_test(parse_malformed_throwsCardData),
         cmocka_unit_test(parse_everyTruncation_ofRealAnswers_isRejected),
     };
     return cmocka_run_group_tests_name("apdu_file_info", tests, nullptr, nullptr);

@@ -131,15 +131,15 @@ void parse_fewerFields_needNineAndCleanEnd(void**)
         c.eq(bare.fieldCount, 9u, "9 fields then end of data");
         const std::string eight(kExample.substr(0, kExample.find("10RSSMRA")));
         c.throws(
-            Errc::BadArgument, [&] { (void)PersonalData::parse(efOf(eight)); }, "8 fields",
+            Errc::CardData, [&] { (void)PersonalData::parse(efOf(eight)); }, "8 fields",
             "only 8 fields");
         c.throws(
-            Errc::BadArgument, [] { (void)PersonalData::parse(efOf("000006")); }, "header only",
+            Errc::CardData, [] { (void)PersonalData::parse(efOf("000006")); }, "header only",
             "only 0 fields");
     });
 }
 
-void parse_garbage_throwsBadArgument(void**)
+void parse_garbage_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         Bytes nonPrintable = efOf(kExample);
@@ -175,7 +175,7 @@ void parse_garbage_throwsBadArgument(void**)
         };
         for (const auto& [ef, part] : cases)
             c.throws(
-                Errc::BadArgument, [&] { (void)PersonalData::parse(ef); }, part, part);
+                Errc::CardData, [&] { (void)PersonalData::parse(ef); }, part, part);
     });
 }
 
@@ -185,20 +185,20 @@ void parse_leapDay_isAccepted(void**)
         const auto pd = PersonalData::parse(efOf(replaced(kExample, "01022024", "29022024")));
         c.that(pd.issueDate == Date { 2024, 2, 29 }, "29 Feb 2024");
         c.throws(
-            Errc::BadArgument,
+            Errc::CardData,
             [] { (void)PersonalData::parse(efOf(replaced(kExample, "01022024", "29022023"))); },
             "29 Feb 2023", "no such day");
         c.throws(
-            Errc::BadArgument,
+            Errc::CardData,
             [] { (void)PersonalData::parse(efOf(replaced(kExample, "01022024", "29021900"))); },
             "29 Feb 1900", "no such day");
         c.noThrow([] { (void)Date::parseDdMmYyyy("29022000"); }, "29 Feb 2000");
         c.throws(
-            Errc::BadArgument, [] { (void)Date::parseDdMmYyyy("1011980"); }, "7 digits");
+            Errc::CardData, [] { (void)Date::parseDdMmYyyy("1011980"); }, "7 digits");
         c.throws(
-            Errc::BadArgument, [] { (void)Date::parseDdMmYyyy("01131980"); }, "month 13");
+            Errc::CardData, [] { (void)Date::parseDdMmYyyy("01131980"); }, "month 13");
         c.throws(
-            Errc::BadArgument, [] { (void)Date::parseDdMmYyyy("00011980"); }, "day 0");
+            Errc::CardData, [] { (void)Date::parseDdMmYyyy("00011980"); }, "day 0");
     });
 }
 
@@ -210,7 +210,7 @@ int runPersonalDataTests()
         cmocka_unit_test(parse_syntheticExample_readsAllFields),
         cmocka_unit_test(parse_headerVariants_areNotTrusted),
         cmocka_unit_test(parse_fewerFields_needNineAndCleanEnd),
-        cmocka_unit_test(parse_garbage_throwsBadArgument),
+        cmocka_unit_test(parse_garbage_throwsCardData),
         cmocka_unit_test(parse_leapDay_isAccepted),
     };
     return cmocka_run_group_tests_name("cns_personal_data", tests, nullptr, nullptr);

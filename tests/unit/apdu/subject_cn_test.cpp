@@ -31,7 +31,7 @@ void parse_syntheticCn_splitsParts(void**)
     });
 }
 
-void parse_invalid_throwsBadArgument(void**)
+void parse_invalid_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         const std::string good = "RSSMRA80A01F205X/6030012345678904." + std::string(kHash);
@@ -57,7 +57,7 @@ void parse_invalid_throwsBadArgument(void**)
         };
         for (const auto& k : cases)
             c.throws(
-                Errc::BadArgument, [&] { (void)SubjectCn::parse(k.cn); }, k.cn, k.part);
+                Errc::CardData, [&] { (void)SubjectCn::parse(k.cn); }, k.cn, k.part);
     });
 }
 
@@ -67,7 +67,7 @@ int runSubjectCnTests()
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_syntheticCn_splitsParts),
-        cmocka_unit_test(parse_invalid_throwsBadArgument),
+        cmocka_unit_test(parse_invalid_throwsCardData),
     };
     return cmocka_run_group_tests_name("cns_subject_cn", tests, nullptr, nullptr);
 }

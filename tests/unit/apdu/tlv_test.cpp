@@ -68,7 +68,7 @@ void constructed_bit6_ofFirstTagByte(void**)
     });
 }
 
-void next_malformed_throwsBadArgument(void**)
+void next_malformed_throwsCardData(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         struct Case {
@@ -92,10 +92,10 @@ void next_malformed_throwsBadArgument(void**)
         for (const auto& k : cases) {
             const Bytes data = fromHex(k.hex);
             c.throws(
-                Errc::BadArgument, [&] { (void)parseTlvs(data, "test TLV"); }, k.hex, k.part);
+                Errc::CardData, [&] { (void)parseTlvs(data, "test TLV"); }, k.hex, k.part);
         }
         c.throws(
-            Errc::BadArgument, [] { (void)parseTlvs(fromHex("83 05"), "FCP"); }, "context",
+            Errc::CardData, [] { (void)parseTlvs(fromHex("83 05"), "FCP"); }, "context",
             "FCP: tag 83");
     });
 }
@@ -108,7 +108,7 @@ void reader_stepsOneObjectAtATime(void**)
         const auto first = reader.next();
         c.that(first.has_value() && first->tag == 0x83, "first object before the bad one");
         c.throws(
-            Errc::BadArgument, [&] { (void)reader.next(); }, "second object", "tag 87");
+            Errc::CardData, [&] { (void)reader.next(); }, "second object", "tag 87");
     });
 }
 
@@ -120,7 +120,7 @@ int runTlvTests()
         cmocka_unit_test(next_shortAndLongLengths_readValues),
         cmocka_unit_test(next_paddingBetweenObjects_isSkipped),
         cmocka_unit_test(constructed_bit6_ofFirstTagByte),
-        cmocka_unit_test(next_malformed_throwsBadArgument),
+        cmocka_unit_test(next_malformed_throwsCardData),
         cmocka_unit_test(reader_stepsOneObjectAtATime),
     };
     return cmocka_run_group_tests_name("apdu_tlv", tests, nullptr, nullptr);

@@ -21,11 +21,12 @@ enum class Errc {
     Transport, ///< I/O failure, malformed or unexpected card answer
     CardRejected, ///< the card refused the command (status word carried)
     NotCnsCard, ///< the card in the reader is not a TS-CNS
+    CardData, ///< what the card holds is malformed (an EF, the ATR, a certificate, an FCI)
     PinIncorrect, ///< wrong PIN/PUK, retries() tells how many tries remain
     PinLocked, ///< PIN/PUK blocked
     PinLength, ///< PIN/PUK of invalid length or content
     NotLoggedIn, ///< security status not satisfied
-    BadArgument, ///< caller error or malformed input data
+    BadArgument, ///< the caller's error: a bad option, argument or input file
     Unsupported, ///< not supported by this card or build
     Internal, ///< a bug
 };
