@@ -7,7 +7,7 @@
 namespace tscns::pkcs11::testing {
 
 /// One transaction: forwards to the card while the insertion it was opened on lasts.
-class VcardChannel final : public apdu::CardChannel {
+class VcardChannel final : public cns::LinkTransaction {
 public:
     VcardChannel(VcardReaderProvider& provider, std::size_t reader, std::uint32_t insertion)
         : provider_(provider)
@@ -24,6 +24,13 @@ public:
         ++r.apdus;
         return r.card->transmit(command);
     }
+    void endWithReset() override
+    {
+        const std::lock_guard<std::mutex> lock(provider_.mutex_);
+        auto& r = provider_.readers_[reader_];
+        // A card that has gone took its state with it.
+        if (r.card && r.insertion == insertion_) r.card->reset();
+    }
 
 private:
     VcardReaderProvider& provider_;
@@ -31,7 +38,7 @@ private:
     std::uint32_t insertion_;
 };
 
-class VcardConnection final : public CardConnection {
+class VcardConnection final : public cns::CardLink {
 public:
     VcardConnection(VcardReaderProvider& provider, std::size_t reader, std::uint32_t insertion,
         Bytes atr, unsigned otherResets)
@@ -44,7 +51,7 @@ public:
     }
     [[nodiscard]] const Bytes& atr() const override { return atr_; }
     [[nodiscard]] unsigned resetCount() const override { return resets_; }
-    [[nodiscard]] std::unique_ptr<apdu::CardChannel> beginTransaction() override
+    [[nodiscard]] std::unique_ptr<cns::LinkTransaction> beginTransaction() override
     {
         const std::lock_guard<std::mutex> lock(provider_.mutex_);
         auto& r = provider_.readers_[reader_];
@@ -56,12 +63,6 @@ public:
             ++resets_;
         }
         return std::make_unique<VcardChannel>(provider_, reader_, insertion_);
-    }
-    void resetCard() noexcept override
-    {
-        const std::lock_guard<std::mutex> lock(provider_.mutex_);
-        auto& r = provider_.readers_[reader_];
-        if (r.card && r.insertion == insertion_) r.card->reset();
     }
 
 private:
@@ -172,7 +173,7 @@ std::vector<ReaderStatus> VcardReaderProvider::status(const std::vector<std::str
     return out;
 }
 
-std::unique_ptr<CardConnection> VcardReaderProvider::connect(const std::string& name)
+std::unique_ptr<cns::CardLink> VcardReaderProvider::connect(const std::string& name)
 {
     const std::lock_guard<std::mutex> lock(mutex_);
     for (std::size_t i = 0; i < readers_.size(); ++i) {

@@ -42,7 +42,7 @@ public:
     // ---- ReaderProvider
     std::vector<std::string> readerNames() override;
     std::vector<ReaderStatus> status(const std::vector<std::string>& readers) override;
-    std::unique_ptr<CardConnection> connect(const std::string& reader) override;
+    std::unique_ptr<cns::CardLink> connect(const std::string& reader) override;
     void waitForChange(const std::vector<std::string>& readers,
         std::chrono::milliseconds timeout) noexcept override;
     void cancelWait() noexcept override;

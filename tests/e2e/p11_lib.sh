@@ -62,7 +62,9 @@ p11_setup() {
   P11_KIND=$(p11_kind_of "$kind")
   [[ -f $P11_MODULE ]] || e2e_fail "module $P11_MODULE not found (is target tscns-pkcs11 built and staged?)"
   CARD=$E2E_TMP/card
-  e2e_new_card "$CARD" --profile "$profile" --seed "${P11_SEED:-1234}"
+  # P11_NEW_ARGS: more `tscns-vcard new` options (words), e.g. the card-quirk options.
+  # shellcheck disable=SC2086
+  e2e_new_card "$CARD" --profile "$profile" --seed "${P11_SEED:-1234}" ${P11_NEW_ARGS:-}
   PIN=$(e2e_json "$CARD" pin)
   CARD_ID=$(e2e_json "$CARD" cardId)
   HOLDER="$(e2e_json "$CARD" givenName) $(e2e_json "$CARD" surname)"
@@ -161,6 +163,68 @@ p11_stop_server() {
 p11_request() {
   P11_REQUEST=$E2E_TMP/request.txt
   printf 'GET / HTTP/1.0\r\n\r\n' >"$P11_REQUEST"
+}
+
+# p11_nss_prepare: an NSS database with the module (p11_nss_db) that trusts the server certificate
+# (after p11_tls_prepare), and the check that NSS sees the token's certificate as a user
+# certificate (its key found by CKA_ID). Sets P11_TSTCLNT: the tstclnt command for p11_handshake.
+p11_nss_prepare() {
+  local nickname="$TOKEN_LABEL:$CERT_LABEL"
+  p11_nss_db
+  certutil -A -d "$NSS_DB" -n e2e-server -t "CT,," -i "$SERVER_PEM" >"$E2E_TMP/certutil-A.log" 2>&1 \
+    || { cat "$E2E_TMP/certutil-A.log" >&2; e2e_fail "certutil -A"; }
+  certutil -L -d "$NSS_DB" -h all -f "$PIN_FILE" >"$E2E_TMP/certutil-L.txt" 2>&1 || true
+  p11__nss_user_cert() {
+    grep -Fq "$1" "$E2E_TMP/certutil-L.txt" && grep -F "$1" "$E2E_TMP/certutil-L.txt" | grep -q "u,u,u" \
+      || { cat "$E2E_TMP/certutil-L.txt" >&2; return 1; }
+  }
+  e2e_check "certutil -L: '$nickname' is a user certificate (key found)" p11__nss_user_cert "$nickname"
+  P11_TSTCLNT=(tstclnt -h 127.0.0.1 -p @PORT@ -d "$NSS_DB" -n "$nickname" -W "$PIN_FILE")
+}
+
+# p11_tls_prepare: the server certificate and the request for p11_handshake, the card's
+# certificate subject and DER (P11_SUBJECT, P11_CARD_DER); the server is stopped at exit.
+p11_tls_prepare() {
+  p11_make_server_cert
+  p11_request
+  e2e_at_exit p11_stop_server
+  P11_SUBJECT=$(openssl x509 -in "$CARD/cert.pem" -noout -subject | sed 's/^subject=//')
+  P11_CARD_DER=$E2E_TMP/card-cert.der
+  openssl x509 -in "$CARD/cert.pem" -outform DER >"$P11_CARD_DER"
+}
+
+# p11_handshake NAME VERSION SIGTYPE CLIENT_COMMAND...: one connection to a fresh s_server
+# (after p11_tls_prepare); each step is an e2e_check.
+# VERSION: tls1_2 | tls1_3; SIGTYPE: what s_server must report as "Peer signature type".
+# @PORT@ in the command becomes the server's port.
+p11_handshake() {
+  local name=$1 version=$2 sigtype=$3 rc=0 pso_before
+  shift 3
+  p11_start_server "$name" "$version"
+  pso_before=$(p11_pso_count)
+  local client_out=$E2E_TMP/client-$name.txt
+  local cmd=("${@//@PORT@/$SERVER_PORT}")
+  e2e_log "$name: ${cmd[*]}"
+  timeout 120 "${cmd[@]}" <"$P11_REQUEST" >"$client_out" 2>&1 || rc=$?
+  p11_stop_server
+  client_ok() { ((rc == 0)) || { e2e_log "exit status $rc"; tail -n 30 "$client_out" >&2; return 1; }; }
+  e2e_check "$name: client completes the exchange" client_ok
+  local want=TLSv1.3
+  [[ $version == tls1_2 ]] && want=TLSv1.2
+  e2e_check "$name: s_server reports New, $want" grep -q "^New, $want, Cipher is" "$client_out"
+  verified() { # s_server's verify callback accepted the card's certificate at depth 0
+    grep -A1 -F "depth=0 $P11_SUBJECT" "$SERVER_LOG" | grep -q "verify return:1" \
+      || { cat "$SERVER_LOG" >&2; return 1; }
+  }
+  e2e_check "$name: server verified the card's certificate" verified
+  page_cert() { # the client certificate in s_server's report is the card's
+    sed -n '/^Client certificate/,/^-----END CERTIFICATE-----/p' "$client_out" | sed 1d \
+      | openssl x509 -outform DER 2>/dev/null | cmp -s - "$P11_CARD_DER"
+  }
+  e2e_check "$name: s_server's report shows the card's certificate" page_cert
+  e2e_check "$name: peer signature type $sigtype" grep -qx "Peer signature type: $sigtype" "$client_out"
+  signed() { (($(p11_pso_count) > pso_before)) || { e2e_log "no PSO (2A 80 86) during the handshake"; return 1; }; }
+  e2e_check "$name: the card signed (PSO in the APDU log)" signed
 }
 
 # p11_nss_db: an NSS database in a temp dir with the module registered as "tscns-e2e".

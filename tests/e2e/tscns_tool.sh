@@ -92,6 +92,10 @@ printf '24680\n' >"$E2E_TMP/secret"
 e2e_check "old PIN stops working: exit 7" test "$(pinrc verify)" = 7
 printf '135790\n' >"$E2E_TMP/secret"
 e2e_check "new PIN works (and resets the tries)" test "$(pinrc verify)" = 0
+# The verified-PIN rule: `pin verify` resets the card afterwards, so no other application finds the
+# PIN verified (the empty VERIFY of `pin status` would answer 90 00).
+e2e_check "after pin verify the PIN is no longer verified" \
+  test "$("$TSCNS" pin status --json | jq -r '.verified, .triesLeft' | tr '\n' ' ')" = "false 3 "
 e2e_check "PIN from standard input" test "$(set +e; printf '135790\n' | "$TSCNS" pin verify --pin-file - >/dev/null 2>&1; echo $?)" = 0
 printf '12\n' >"$E2E_TMP/secret"
 e2e_check "malformed PIN refused before the card: exit 10" test "$(pinrc verify)" = 10

@@ -20,6 +20,13 @@ void Checker::that(bool condition, std::string_view what)
     if (!condition) report(std::string(what));
 }
 
+void Checker::contains(std::string_view text, std::string_view part, std::string_view what)
+{
+    if (text.find(part) == std::string_view::npos)
+        report(std::string(what) + ": \"" + std::string(text) + "\" lacks \"" + std::string(part)
+            + "\"");
+}
+
 void Checker::bytes(ByteView actual, ByteView expected, std::string_view what)
 {
     const std::string a = toHexSpaced(actual);

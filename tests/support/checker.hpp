@@ -68,6 +68,8 @@ public:
             report(std::string(what) + ": got " + show(actual) + ", expected " + show(expected));
     }
 
+    /// Records `what` when `text` lacks `part`.
+    void contains(std::string_view text, std::string_view part, std::string_view what);
     void bytes(ByteView actual, ByteView expected, std::string_view what);
     /// Expected bytes as spaced hex.
     void hex(ByteView actual, std::string_view expectedHex, std::string_view what);

@@ -2,7 +2,6 @@
 // readers, info, cert, pin, watch.
 #include "commands.hpp"
 
-#include "card_session.hpp"
 #include "exit_codes.hpp"
 #include "secret_input.hpp"
 
@@ -10,6 +9,7 @@
 #include "tscns/cns/cns_card.hpp"
 #include "tscns/cns/subject_cn.hpp"
 #include "tscns/crypto/certificate.hpp"
+#include "tscns/reader/cns_access.hpp"
 #include "tscns/reader/pcsc.hpp"
 
 #include <nlohmann/json.hpp>
@@ -59,27 +59,29 @@ namespace {
     {
         reader::Context ctx;
         CardReport rep;
-        rep.reader = pickReader(ctx, o.reader);
-        auto card = ctx.connect(rep.reader);
-        rep.atr = card->atr();
-        auto tx = card->beginTransaction();
-        rep.id = cns::CnsCard::identify(tx, rep.atr);
-        cns::CnsCard cns(tx, rep.id.profile);
+        auto opened = reader::openCns(ctx, o.reader);
+        rep.reader = opened.reader;
+        rep.atr = opened.connection->link().atr();
+        auto use = opened.connection->begin(cns::PinRule::ResetAfterPin);
+        cns::CnsCard& cns = use.card();
         try {
             rep.personal = cns::PersonalData::parse(cns.readPersonalDataRaw());
         } catch (const Error& e) {
-            if (e.code() != Errc::CardData) throw;
-            rep.personalError = e.message(); // a malformed EF is shown, not fatal (as OpenSC)
+            // Absent or unusable: shown, not fatal (as OpenSC).
+            if (e.code() != Errc::CardData && e.code() != Errc::CardRejected) throw;
+            rep.personalError = e.message();
         }
         rep.certificate = cns.readCertificate();
-        rep.id.profile = cns.profile();
+        rep.pin = cns.pinStatus();
+        use.finish();
+        rep.id = opened.connection->identification(); // with the layout the reads confirmed
         rep.cert = crypto::inspectCertificate(rep.certificate);
         try {
             rep.cn = cns::SubjectCn::parse(rep.cert->commonName);
         } catch (const Error& e) {
             rep.cnError = e.message();
         }
-        rep.pin = cns.pinStatus();
+        if (rep.id.cardId.digits.empty() && rep.cn) rep.id.cardId = rep.cn->cardId;
         return rep;
     }
 
@@ -89,11 +91,20 @@ namespace {
         j["reader"] = r.reader;
         j["atr"] = toHex(r.atr);
         j["cardId"] = r.id.cardId.digits;
-        j["cardType"] = std::string(cns::cardTypeName(r.id.cardId.type));
+        j["cardType"] = r.id.cardId.type ? Json(std::string(cns::cardTypeName(*r.id.cardId.type)))
+                                         : Json(nullptr);
         j["issuerCode"] = r.id.cardId.issuer;
+        const auto& checks = r.id.cardId.checks;
+        j["cardIdChecks"]
+            = Json { { "sixteenDigits", checks.sixteenDigits }, { "knownType", checks.knownType },
+                  { "luhn", checks.luhn }, { "problems", checks.problems } };
         Json prof;
         prof["name"] = std::string(r.id.profile.name);
-        prof["family"] = r.id.profile.family == cns::Family::Idemia2021 ? "idemia-2021" : "classic";
+        prof["family"] = std::string(cns::familyName(r.id.profile.family));
+        prof["application"]
+            = r.id.profile.usesApplication() ? Json(toHex(r.id.profile.aid)) : Json(nullptr);
+        prof["certificatePath"] = r.id.profile.certificatePath().toString();
+        prof["knownAtrStructure"] = r.id.atrRecognised;
         if (r.id.atrInfo) {
             prof["chipManufacturer"] = std::string(r.id.atrInfo->chipManufacturerName());
             prof["maskManufacturer"] = std::string(r.id.atrInfo->maskManufacturerName());
@@ -101,6 +112,7 @@ namespace {
         }
         prof["knownAtr"] = r.id.atrLabel.empty() ? Json(nullptr) : Json(r.id.atrLabel);
         j["profile"] = prof;
+        j["notes"] = r.id.notes;
         if (r.personal) {
             const auto& p = *r.personal;
             j["surname"] = p.surname;
@@ -113,6 +125,7 @@ namespace {
             j["issuer"] = p.issuer;
             j["issueDate"] = optDate(p.issueDate);
             j["expiryDate"] = optDate(p.expiryDate);
+            j["personalDataWarnings"] = p.warnings;
         } else {
             j["personalDataError"] = r.personalError;
             // Fall back on the certificate for the holder's codice fiscale.
@@ -153,15 +166,28 @@ namespace {
             = [](const char* k, const std::string& v) { std::printf("%-16s %s\n", k, v.c_str()); };
         row("Reader", r.reader);
         row("Card ID",
-            r.id.cardId.digits + " (" + std::string(cns::cardTypeName(r.id.cardId.type))
+            r.id.cardId.digits + " ("
+                + (r.id.cardId.type ? std::string(cns::cardTypeName(*r.id.cardId.type))
+                                    : std::string("unknown card type"))
                 + ", issuer " + r.id.cardId.issuer + ")");
+        for (const auto& problem : r.id.cardId.checks.problems)
+            row("  check", problem);
         std::string prof(r.id.profile.name);
         if (r.id.atrInfo)
             prof += "; chip " + std::string(r.id.atrInfo->chipManufacturerName()) + ", mask "
                 + std::string(r.id.atrInfo->maskManufacturerName()) + ", CNS "
                 + r.id.atrInfo->versionString();
         row("Card", prof);
+        row("Layout",
+            std::string(cns::familyName(r.id.profile.family)) + ", certificate "
+                + r.id.profile.certificatePath().toString()
+                + (r.id.profile.usesApplication() ? " in application " + toHex(r.id.profile.aid)
+                                                  : std::string()));
         if (!r.id.atrLabel.empty()) row("Known ATR", r.id.atrLabel);
+        if (!r.id.atrRecognised) row("ATR", "unknown ATR (the card answered as a TS-CNS)");
+        for (const auto& note : r.id.notes)
+            if (note.rfind("unknown ATR", 0) != 0 && note.rfind("EF_IDCarta: ", 0) != 0)
+                row("Note", note);
         if (r.personal) {
             const auto& p = *r.personal;
             row("Holder",
@@ -171,6 +197,8 @@ namespace {
                 isoDate(p.birthDate)
                     + (p.birthMunicipality.empty() ? "" : " in " + p.birthMunicipality));
             row("Card valid", isoDate(p.issueDate) + " to " + isoDate(p.expiryDate));
+            for (const auto& w : p.warnings)
+                row("  warning", "personal data: " + w);
         } else {
             row("Personal data", "unreadable: " + r.personalError);
         }
@@ -240,14 +268,12 @@ int cmdInfo(const Options& o)
 int cmdCert(const Options& o)
 {
     reader::Context ctx;
-    const std::string name = pickReader(ctx, o.reader);
-    auto card = ctx.connect(name);
+    auto opened = reader::openCns(ctx, o.reader);
     Bytes der;
     {
-        auto tx = card->beginTransaction();
-        const auto id = cns::CnsCard::identify(tx, card->atr());
-        cns::CnsCard cns(tx, id.profile);
-        der = cns.readCertificate();
+        auto use = opened.connection->begin(cns::PinRule::ResetAfterPin);
+        der = use.card().readCertificate();
+        use.finish();
     }
     const std::string pem = crypto::certificateToPem(der); // also checks it is a certificate
     const bool toFile = o.output && *o.output != "-";
@@ -277,19 +303,23 @@ int cmdPin(const std::string& action, const Options& o)
             "unknown pin action \"" + action + "\" (verify, change, unblock, status)");
     SecretSource secrets(o.pinFile);
     reader::Context ctx;
-    const std::string name = pickReader(ctx, o.reader);
-    auto card = ctx.connect(name);
-    auto tx = card->beginTransaction();
-    const auto id = cns::CnsCard::identify(tx, card->atr());
-    cns::CnsCard cns(tx, id.profile);
+    auto opened = reader::openCns(ctx, o.reader);
+    const std::string& name = opened.reader;
+    const cns::Identification& id = opened.connection->identification();
+    // Outside a PKCS#11 login no verified PIN stays on the card: every PIN command below ends
+    // with a card reset (finish() reports a reset that fails).
+    auto use = opened.connection->begin(cns::PinRule::ResetAfterPin);
+    cns::CnsCard& cns = use.card();
 
     Json result;
     result["reader"] = name;
     result["cardId"] = id.cardId.digits;
     if (action == "status") {
         const auto st = cns.pinStatus();
+        use.finish();
         result["triesLeft"] = st.triesLeft ? Json(*st.triesLeft) : Json(nullptr);
         result["blocked"] = st.blocked;
+        result["verified"] = st.verified;
         if (o.json)
             printJson(result);
         else if (st.blocked)
@@ -308,6 +338,7 @@ int cmdPin(const std::string& action, const Options& o)
                 Errc::PinLocked, "the PIN is blocked: unblock it with the PUK (tscns pin unblock)");
         SecureBytes pin = secrets.next("PIN: ");
         cns.verifyPin(pin);
+        use.finish();
         result["verified"] = true;
         if (o.json)
             printJson(result);
@@ -325,6 +356,7 @@ int cmdPin(const std::string& action, const Options& o)
                 throw Error(Errc::BadArgument, "the two new PINs differ: nothing was changed");
         }
         cns.changePin(oldPin, newPin);
+        use.finish();
         result["changed"] = true;
         if (o.json)
             printJson(result);
@@ -341,6 +373,7 @@ int cmdPin(const std::string& action, const Options& o)
             throw Error(Errc::BadArgument, "the two new PINs differ: nothing was changed");
     }
     cns.unblockPin(puk, newPin);
+    use.finish();
     result["unblocked"] = true;
     if (o.json)
         printJson(result);

@@ -4,6 +4,8 @@
 
 #include "tscns/apdu/error.hpp"
 
+#include <algorithm>
+
 namespace tscns::cns {
 
 namespace {
@@ -69,23 +71,46 @@ CardId CardId::parse(std::string_view text)
         if (!isDigit(text[i]))
             fail(show(text[i]) + " at position " + std::to_string(i + 1) + " is not a digit");
 
-    const int typeDigit = text[0] - '0';
-    if (typeDigit < 5)
-        fail("type digit " + std::to_string(typeDigit) + " is not a known card type (5-9)");
-    const char expected = luhnCheckDigit(text.substr(0, kLength - 1));
-    if (expected != text[kLength - 1])
-        fail(std::string("check digit ") + text[kLength - 1] + " is wrong, Luhn gives " + expected);
-
     CardId id;
     id.digits = std::string(text);
-    id.type = static_cast<CardType>(typeDigit);
+    id.checks.sixteenDigits = true;
+    const int typeDigit = text[0] - '0';
+    id.checks.knownType = typeDigit >= 5;
+    if (id.checks.knownType)
+        id.type = static_cast<CardType>(typeDigit);
+    else
+        id.checks.problems.push_back(
+            "type digit " + std::to_string(typeDigit) + " is not a known card type (5-9)");
+    const char expected = luhnCheckDigit(text.substr(0, kLength - 1));
+    id.checks.luhn = expected == text[kLength - 1];
+    if (!id.checks.luhn)
+        id.checks.problems.push_back(std::string("digit 16 (") + text[kLength - 1]
+            + ") is not the Luhn check digit (" + expected + ")");
     id.issuer = std::string(text.substr(1, id.type == CardType::OtherCitizen ? 6 : 3));
     return id;
 }
 
-CardId CardId::parse(ByteView ef)
+CardId CardId::read(ByteView ef)
 {
-    return parse(std::string_view(reinterpret_cast<const char*>(ef.data()), ef.size()));
+    const std::string_view text(reinterpret_cast<const char*>(ef.data()), ef.size());
+    std::size_t n = 0;
+    while (n < text.size() && isDigit(text[n]))
+        ++n;
+    if (n < kLength) {
+        if (n == text.size()) fail(std::to_string(n) + " digits, expected 16");
+        fail(show(text[n]) + " at position " + std::to_string(n + 1) + " is not a digit");
+    }
+    CardId id = parse(text.substr(0, kLength));
+    const std::string_view rest = text.substr(kLength);
+    if (!rest.empty()) {
+        const bool padding = std::all_of(rest.begin(), rest.end(),
+            [](char c) { return c == '\0' || static_cast<unsigned char>(c) == 0xFF; });
+        id.checks.sixteenDigits = false;
+        id.checks.problems.push_back(std::to_string(rest.size()) + " byte"
+            + (rest.size() == 1 ? "" : "s") + (padding ? " of padding" : " of other data")
+            + " after the 16 digits (ignored)");
+    }
+    return id;
 }
 
 } // namespace tscns::cns

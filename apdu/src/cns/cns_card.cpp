@@ -7,6 +7,7 @@
 #include "tscns/apdu/file_info.hpp"
 #include "tscns/apdu/secure_command.hpp"
 #include "tscns/apdu/status_table.hpp"
+#include "tscns/cns/certificate_ef.hpp"
 #include "tscns/cns/commands.hpp"
 #include "tscns/cns/known_atrs.hpp"
 
@@ -22,44 +23,140 @@ namespace sw = apdu::sw;
 namespace {
     const Path kIdCarta { 0x3F00, 0x1000, 0x1003 };
     const Path kDatiPersonali { 0x3F00, 0x1100, 0x1102 };
-    /// READ BINARY offsets stop at 7FFF (P1 bit 8 would mean an SFI): no EF can be larger.
-    constexpr std::size_t kMaxFileSize = 0x8000;
+    /// ACe 2025: the card ID as packed BCD in bytes 2..9 of this 10-byte EF (OpenSC #3804),
+    /// at the application's root (its FCP names it 3F00, so the path from the MF addresses it).
+    const Path kAceIdBcd { 0x3F00, 0xD003 };
 
+    /// Answers that mean "not here" for a probe: the next candidate is tried.
+    bool notHere(const Error& e) noexcept
+    {
+        return e.code() == Errc::CardRejected || e.code() == Errc::Unsupported
+            || e.code() == Errc::NotLoggedIn;
+    }
+
+    /// SELECT failures after which, inside an application, selecting it again may help.
+    bool selectFailed(StatusWord s) noexcept
+    {
+        return s == sw::kFileNotFound || s == sw::kCommandNotAllowed || s == sw::kIncorrectP1P2
+            || s == sw::kConditionsNotSatisfied || s == sw::kSecurityNotSatisfied;
+    }
+
+    /// The ACe's D003: 16 BCD digits in bytes 2..9; nullopt when they are not all digits.
+    std::optional<std::string> bcdCardId(ByteView ef)
+    {
+        if (ef.size() < 10) return std::nullopt;
+        std::string digits;
+        for (std::size_t i = 2; i < 10; ++i) {
+            for (const int nibble : { ef[i] >> 4, ef[i] & 0x0F }) {
+                if (nibble > 9) return std::nullopt;
+                digits.push_back(static_cast<char>('0' + nibble));
+            }
+        }
+        return digits;
+    }
+
+    /// The EF size from a SELECT answer's FCI/FCP; nullopt when there is none, it does not parse
+    /// (a malformed FCI tells nothing) or it exceeds what READ BINARY can address.
+    std::optional<std::size_t> fciSize(const ResponseApdu& select)
+    {
+        if (select.data.empty()) return std::nullopt;
+        try {
+            const auto size = apdu::FileInfo::parse(select.data).size();
+            if (size && *size <= CnsCard::kMaxFileSize) return size;
+        } catch (const Error&) {
+        }
+        return std::nullopt;
+    }
+
+    /// The order in which readCertificate tries layouts: the suggested one, then every other.
+    std::vector<const Profile*> certificateOrder(const Profile& first)
+    {
+        std::vector<const Profile*> out;
+        for (const Profile& p : profiles()) {
+            if (p.family == first.family) continue;
+            if (p.family == Family::Classic && &p == &stIncardProfile()) continue;
+            out.push_back(&p);
+        }
+        return out;
+    }
 } // namespace
 
 Identification CnsCard::identify(apdu::CardChannel& channel, ByteView atr)
 {
-    std::optional<CnsAtrInfo> info;
+    Identification result;
     try {
-        info = interpretCnsAtr(apdu::Atr::parse(atr));
+        result.atrInfo = interpretCnsAtr(apdu::Atr::parse(atr));
     } catch (const Error&) {
         // A malformed or bare (contactless) ATR is no verdict: the probe decides.
     }
     const KnownAtr* known = findKnownAtr(atr);
-    Profile profile = info ? profileFor(*info) : classicProfile();
+    if (known != nullptr) result.atrLabel = std::string(known->label);
+    result.atrRecognised = result.atrInfo.has_value() || known != nullptr;
+    if (!result.atrRecognised) result.notes.emplace_back("unknown ATR: identified by the probe");
+    Profile hint = result.atrInfo ? profileFor(*result.atrInfo) : classicProfile();
+    if (!result.atrInfo && known != nullptr && known->kind == KnownAtr::Kind::CnsContactless)
+        hint = jSign4Profile(); // bare NFC ATR: the JSign4 application is the likely one
 
-    CnsCard card(channel, profile);
-    Bytes raw;
-    try {
-        raw = card.readFile(kIdCarta);
-    } catch (const Error& e) {
-        if (e.code() != Errc::CardRejected && e.code() != Errc::Unsupported
-            && e.code() != Errc::NotLoggedIn)
-            throw;
-        throw Error(Errc::NotCnsCard,
-            "not a TS-CNS card: EF_IDCarta (3F00/1000/1003) cannot be read (" + e.message() + ")");
+    // 1. EF_IDCarta at MF level (classic, IDEMIA 2021, Infocamere, ACe 2025 without AID): 2 APDUs.
+    std::string firstFailure;
+    {
+        Profile mfLevel = hint;
+        mfLevel.aid = {}; // MF level only: the applications are step 2
+        CnsCard card(channel, mfLevel);
+        try {
+            result.idCartaRaw = card.readFile(kIdCarta, CardId::kLength);
+            result.cardId = CardId::read(ByteView(result.idCartaRaw));
+            result.profile = hint; // an application hint: its files may still need the AID
+        } catch (const Error& e) {
+            if (!notHere(e) && e.code() != Errc::CardData) throw;
+            firstFailure = e.message();
+            result.idCartaRaw.clear();
+        }
     }
-    CardId id;
-    try {
-        id = CardId::parse(ByteView(raw));
-    } catch (const Error& e) {
-        throw Error(
-            Errc::NotCnsCard, "not a TS-CNS card: EF_IDCarta is invalid (" + e.message() + ")");
+    if (firstFailure.empty()) {
+        for (const auto& p : result.cardId.checks.problems)
+            result.notes.push_back("EF_IDCarta: " + p);
+        return result;
     }
-    Identification result { profile, info,
-        known != nullptr ? std::string(known->label) : std::string(), std::move(id),
-        std::move(raw) };
-    return result;
+
+    // 2. The CNS applications by AID, the suggested one first: 1 APDU each, then EF_IDCarta (or
+    //    D003) inside the one that answers.
+    std::vector<const Profile*> apps;
+    if (hint.usesApplication()) apps.push_back(&hint);
+    for (const Profile& p : profiles())
+        if (p.usesApplication() && p.family != hint.family) apps.push_back(&p);
+    for (const Profile* app : apps) {
+        CnsCard card(channel, *app);
+        if (!card.selectApplication()) continue;
+        result.profile = *app;
+        result.notes.push_back("CNS application " + toHex(app->aid) + " selected ("
+            + std::string(app->name) + "); EF_IDCarta at MF level: " + firstFailure);
+        try {
+            result.idCartaRaw = card.readFile(kIdCarta, CardId::kLength);
+            result.cardId = CardId::read(ByteView(result.idCartaRaw));
+        } catch (const Error& e) {
+            if (!notHere(e) && e.code() != Errc::CardData) throw;
+            result.idCartaRaw.clear();
+            try {
+                const Bytes d003 = card.readFile(kAceIdBcd, 16);
+                if (auto digits = bcdCardId(ByteView(d003))) {
+                    result.cardId = CardId::parse(*digits);
+                    result.notes.emplace_back("card ID read from D003 (BCD)");
+                }
+            } catch (const Error& e2) {
+                if (!notHere(e2) && e2.code() != Errc::CardData) throw;
+            }
+            if (result.cardId.digits.empty())
+                result.notes.emplace_back(
+                    "no EF_IDCarta in the application: the card ID comes from the certificate");
+        }
+        for (const auto& p : result.cardId.checks.problems)
+            result.notes.push_back("EF_IDCarta: " + p);
+        return result;
+    }
+    throw Error(Errc::NotCnsCard,
+        "not a TS-CNS card: EF_IDCarta (3F00/1000/1003) cannot be read (" + firstFailure
+            + ") and no CNS application answers");
 }
 
 CnsCard::CnsCard(apdu::CardChannel& channel, Profile profile)
@@ -74,44 +171,86 @@ ResponseApdu CnsCard::send(const CommandApdu& command)
     return channel_.transmit(command);
 }
 
-Bytes CnsCard::readFile(const Path& path)
+bool CnsCard::selectApplication()
+{
+    if (!profile_.usesApplication()) return true;
+    return enterApplication(profile_.aid);
+}
+
+bool CnsCard::enterApplication(ByteView aid)
+{
+    if (!currentAid_.empty()
+        && std::equal(aid.begin(), aid.end(), currentAid_.begin(), currentAid_.end()))
+        return true;
+    const ResponseApdu r = send(selectAid(aid, FciMode::Fci));
+    if (r.isSuccess())
+        currentAid_.assign(aid.begin(), aid.end());
+    else
+        currentAid_.clear();
+    return r.isSuccess();
+}
+
+bool CnsCard::applicationCurrent() const noexcept
+{
+    return !currentAid_.empty()
+        && std::equal(
+            profile_.aid.begin(), profile_.aid.end(), currentAid_.begin(), currentAid_.end());
+}
+
+Bytes CnsCard::readFile(const Path& path, std::size_t maxBytes)
 {
     const std::string name = path.toString();
-    const ResponseApdu sel = send(selectPath(path, FciMode::Fci));
+    ResponseApdu sel = send(selectPath(path, FciMode::Fci));
+    if (!sel.isSuccess() && profile_.usesApplication() && selectFailed(sel.sw)
+        && !applicationCurrent() && selectApplication())
+        sel = send(selectPath(path, FciMode::Fci)); // another application had been selected
     if (!sel.isSuccess()) apdu::throwForStatus(sel.sw, "selecting " + name);
-    std::optional<std::size_t> size;
-    if (!sel.data.empty()) {
-        try {
-            size = apdu::FileInfo::parse(sel.data).size();
-        } catch (const Error& e) {
-            throw Error(
-                Errc::Transport, "selecting " + name + ": malformed FCI (" + e.message() + ")");
-        }
-    }
-    if (size && *size > kMaxFileSize)
-        throw Error(Errc::Transport,
-            "selecting " + name + ": FCI announces " + std::to_string(*size) + " bytes, too large");
+    const std::optional<std::size_t> size = fciSize(sel);
+    return readBody(name, size, std::min(size.value_or(kMaxFileSize), maxBytes));
+}
 
+Bytes CnsCard::readBody(const std::string& name, std::optional<std::size_t> size, std::size_t limit,
+    std::optional<std::size_t> (*shrink)(ByteView))
+{
     Bytes out;
-    const std::size_t limit = size.value_or(kMaxFileSize);
-    const std::size_t chunk = std::min<std::size_t>(profile_.maxReadChunk, kMaxReadChunk);
-    while (out.size() < limit) {
-        const std::size_t want = std::min(chunk, limit - out.size());
-        const ResponseApdu r = send(readBinary(out.size(), want));
-        // Offset past the end (cns-card.md §8): the end of a file of unknown size; before the
-        // size the FCI announced, a truncated file (reported below).
-        if (r.sw == sw::kWrongP1P2) break;
-        // 6282: fewer bytes than asked, the end (OpenSC treats it so).
-        const bool endOfFile = r.sw == sw::kEndOfFile;
-        if (!r.isSuccess() && !endOfFile) apdu::throwForStatus(r.sw, "reading " + name);
+    std::size_t chunk = std::min<std::size_t>(profile_.maxReadChunk, kMaxReadChunk);
+    bool shrunk = false;
+    const auto append = [&](const ResponseApdu& r, std::size_t want) {
         if (r.data.size() > want)
             throw Error(Errc::Transport,
                 "reading " + name + ": the card returned " + std::to_string(r.data.size())
                     + " bytes for " + std::to_string(want));
         out.insert(out.end(), r.data.begin(), r.data.end());
-        if (endOfFile || r.data.size() < want) break; // short last chunk (cns-card.md §8)
+        if (shrink != nullptr && !shrunk) {
+            if (auto end = shrink(ByteView(out))) {
+                limit = std::min(limit, *end);
+                shrunk = true;
+            }
+        }
+    };
+    while (out.size() < limit) {
+        const std::size_t want = std::min(chunk, limit - out.size());
+        ResponseApdu r = send(readBinary(out.size(), want));
+        if (r.sw == sw::kWrongP1P2 || r.sw == sw::kWrongLength) {
+            // 6B00: offset past the end of the EF, or (on some cards) a read running past it.
+            // One byte at the same offset tells which: refused, this is the end.
+            if (want == 1) break;
+            r = send(readBinary(out.size(), 1));
+            if (r.sw == sw::kWrongP1P2 || r.sw == sw::kWrongLength) break;
+            if (!r.isSuccess() && r.sw != sw::kEndOfFile)
+                apdu::throwForStatus(r.sw, "reading " + name);
+            append(r, 1);
+            if (r.data.empty() || r.sw == sw::kEndOfFile) break;
+            chunk = std::max<std::size_t>(1, want / 2);
+            continue;
+        }
+        // 6282: fewer bytes than asked, the end (OpenSC treats it so).
+        const bool endOfFile = r.sw == sw::kEndOfFile;
+        if (!r.isSuccess() && !endOfFile) apdu::throwForStatus(r.sw, "reading " + name);
+        append(r, want);
+        if (endOfFile || r.data.size() < want) break; // short last chunk
     }
-    if (size && out.size() < *size)
+    if (size && out.size() < std::min(*size, limit))
         throw Error(Errc::Transport,
             "reading " + name + ": the file is truncated (" + std::to_string(out.size()) + " of "
                 + std::to_string(*size) + " bytes)");
@@ -120,8 +259,8 @@ Bytes CnsCard::readFile(const Path& path)
 
 CardId CnsCard::readCardId()
 {
-    const Bytes raw = readFile(kIdCarta);
-    return CardId::parse(ByteView(raw));
+    const Bytes raw = readFile(kIdCarta, CardId::kLength);
+    return CardId::read(ByteView(raw));
 }
 
 Bytes CnsCard::readPersonalDataRaw()
@@ -135,26 +274,78 @@ PersonalData CnsCard::readPersonalData()
     return PersonalData::parse(raw);
 }
 
+std::optional<Bytes> CnsCard::certificateAt(const Profile& layout, const Path& path)
+{
+    const std::string name = path.toString();
+    ResponseApdu sel = send(selectPath(path, FciMode::Fci));
+    const bool inApp = layout.usesApplication() && !currentAid_.empty()
+        && std::equal(layout.aid.begin(), layout.aid.end(), currentAid_.begin(), currentAid_.end());
+    if (!sel.isSuccess() && layout.usesApplication() && selectFailed(sel.sw) && !inApp) {
+        if (!enterApplication(layout.aid)) return std::nullopt;
+        sel = send(selectPath(path, FciMode::Fci));
+    }
+    if (sel.sw == sw::kFileNotFound || selectFailed(sel.sw)) return std::nullopt;
+    if (!sel.isSuccess()) apdu::throwForStatus(sel.sw, "selecting " + name);
+    const std::optional<std::size_t> size = fciSize(sel);
+    // Read the head, learn the certificate's extent from its DER (or wrapped) header, then read
+    // exactly up to it: padding after the certificate is never read.
+    const Bytes out = readBody(name, std::nullopt, size.value_or(kMaxFileSize),
+        [](ByteView head) -> std::optional<std::size_t> {
+            if (auto e = certificateExtent(head)) return e->end();
+            return std::nullopt;
+        });
+    try {
+        CertificateEf ef = extractCertificate(ByteView(out));
+        return std::move(ef.der);
+    } catch (const Error& e) {
+        throw Error(Errc::CardData, "reading the certificate at " + name + ": " + e.message());
+    }
+}
+
 Bytes CnsCard::readCertificate()
 {
-    try {
-        return readFile(profile_.certificatePath);
-    } catch (const Error& e) {
-        if (!(e.statusWord() && *e.statusWord() == sw::kFileNotFound)) throw;
+    // The layout's own locations first: on a card whose location is confirmed, nothing else.
+    std::vector<const Profile*> order { &profile_ };
+    if (!profile_.certificateConfirmed)
+        for (const Profile* p : certificateOrder(profile_))
+            order.push_back(p);
+    Profile own = profile_;
+    for (const Profile* candidate : order) {
+        Profile layout = candidate == &profile_ ? own : *candidate;
+        if (candidate != &profile_) {
+            // Keep what the card told about itself (PIN reference flag of the mask).
+            layout.referenceFlag = own.referenceFlag;
+        }
+        const auto paths = layout.certificate.all();
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            if (layout.usesApplication() && !own.usesApplication() && i == 0) {
+                // Entering an application from MF level: select it first.
+                if (!enterApplication(layout.aid)) break;
+            }
+            if (auto der = certificateAt(layout, paths[i])) {
+                layout.certificate.paths[0] = paths[i];
+                layout.certificate.count = 1;
+                layout.certificateConfirmed = true;
+                profile_ = layout;
+                return std::move(*der);
+            }
+            if (profile_.certificateConfirmed) break;
+        }
+        if (own.certificateConfirmed) break;
     }
-    // The ATR pointed to the wrong family: try the other layout once, and keep it if it fits.
-    const Profile& other
-        = profile_.family == Family::Idemia2021 ? classicProfile() : idemia2021Profile();
-    Bytes der = readFile(other.certificatePath);
-    const std::uint8_t flag = profile_.referenceFlag;
-    profile_ = other;
-    profile_.referenceFlag = flag;
-    return der;
+    throw Error(Errc::CardRejected,
+        "no authentication certificate at any known location (docs/card-layouts.md)",
+        sw::kFileNotFound);
 }
 
 PinStatus CnsCard::pinStatus()
 {
-    const ResponseApdu r = raw_.transmit(verifyQuery(profile_.pinP2()));
+    // The empty VERIFY carries no PIN, so asking again after selecting the application (where
+    // the PIN object lives) spends nothing.
+    ResponseApdu r = raw_.transmit(verifyQuery(profile_.pinP2()));
+    if (profile_.usesApplication() && (r.sw == sw::kReferenceNotFound || r.sw == sw::kFileNotFound)
+        && !applicationCurrent() && selectApplication())
+        r = raw_.transmit(verifyQuery(profile_.pinP2()));
     PinStatus st;
     if (r.isSuccess()) {
         st.verified = true;
@@ -171,6 +362,9 @@ PinStatus CnsCard::pinStatus()
 void CnsCard::pinCommand(CommandApdu& command, const char* what)
 {
     apdu::WipeOnExit guard(command);
+    // The PIN object lives in the application: select it before, never resend the PIN after.
+    if (profile_.usesApplication()) (void)selectApplication();
+    pinSent_ = true;
     // Straight to the channel, not through GetResponseChannel: a 6Cxx answer must never make
     // a PIN command go out twice.
     const ResponseApdu r = raw_.transmit(command);
@@ -217,7 +411,15 @@ Bytes CnsCard::rsaRaw(ByteView block)
         if (!r.isSuccess()) apdu::throwForStatus(r.sw, "selecting the key DF");
     }
     ResponseApdu r = send(mseRestore(profile_.securityEnvironment));
-    if (!r.isSuccess()) apdu::throwForStatus(r.sw, "MSE RESTORE");
+    if (!r.isSuccess() && profile_.usesApplication() && !applicationCurrent()
+        && selectApplication())
+        r = send(mseRestore(profile_.securityEnvironment)); // another application was selected
+    // Outside the classic layouts, whether the card knows security environment #3 is not
+    // documented: a card that does not is not refused for it (MSE SET follows anyway).
+    const bool restoreUnknown = r.sw == sw::kReferenceNotFound || r.sw == sw::kIncorrectP1P2
+        || r.sw == sw::kInsNotSupported || r.sw == sw::kWrongData;
+    if (!r.isSuccess() && !(restoreUnknown && profile_.family != Family::Classic))
+        apdu::throwForStatus(r.sw, "MSE RESTORE");
     r = send(mseSet(MseTemplate::Confidentiality, profile_.keyReference));
     if (!r.isSuccess()) apdu::throwForStatus(r.sw, "MSE SET");
 

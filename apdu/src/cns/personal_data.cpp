@@ -7,6 +7,7 @@
 #include "quote.hpp"
 
 #include <array>
+#include <vector>
 
 namespace tscns::cns {
 
@@ -51,28 +52,64 @@ namespace {
         return { reinterpret_cast<const char*>(bytes.data()), bytes.size() };
     }
 
-    /// Value of `digits` hex digits at `pos`, bounds already checked by the caller.
-    std::uint32_t readHex(ByteView ef, std::size_t pos, std::size_t digits, const std::string& what)
+    /// Value of `digits` hex digits at `pos` (bounds checked by the caller), nullopt when one
+    /// of them is not hexadecimal.
+    std::optional<std::uint32_t> readHex(ByteView ef, std::size_t pos, std::size_t digits)
     {
         std::uint32_t v = 0;
         for (std::size_t i = 0; i < digits; ++i) {
             const int d = hexDigit(ef[pos + i]);
-            if (d < 0)
-                fail(what + " " + detail::quote(text(ef.subspan(pos, digits))) + " at offset "
-                    + std::to_string(pos) + " is not hexadecimal");
+            if (d < 0) return std::nullopt;
             v = (v << 4) | static_cast<std::uint32_t>(d);
         }
         return v;
     }
 
-    std::optional<Date> dateField(const std::string& value, std::size_t number)
+    bool isPadding(std::uint8_t b) noexcept
+    {
+        return b == 0x00 || b == 0xFF;
+    }
+
+    std::string fieldLabel(std::size_t number)
+    {
+        return "field " + std::to_string(number) + " (" + std::string(kNames[number - 1]) + ")";
+    }
+
+    /// The field's bytes as UTF-8: printable ASCII as is, 80..FF read as Latin-1 (the card's
+    /// character set beyond ASCII is not documented), control bytes as U+FFFD.
+    std::string decodeField(ByteView bytes, std::size_t number, std::vector<std::string>& warnings)
+    {
+        std::string out;
+        bool latin1 = false;
+        bool control = false;
+        for (const std::uint8_t b : bytes) {
+            if (b >= 0x20 && b < 0x7F) {
+                out.push_back(static_cast<char>(b));
+            } else if (b >= 0xA0) {
+                latin1 = true;
+                out.push_back(static_cast<char>(0xC0 | (b >> 6)));
+                out.push_back(static_cast<char>(0x80 | (b & 0x3F)));
+            } else {
+                control = true;
+                out += "\xEF\xBF\xBD";
+            }
+        }
+        if (latin1)
+            warnings.push_back(fieldLabel(number) + ": bytes beyond ASCII, read as Latin-1");
+        if (control)
+            warnings.push_back(fieldLabel(number) + ": non-printable bytes, shown as U+FFFD");
+        return out;
+    }
+
+    std::optional<Date> dateField(
+        const std::string& value, std::size_t number, std::vector<std::string>& warnings)
     {
         if (value.empty()) return std::nullopt;
         try {
             return Date::parseDdMmYyyy(value);
         } catch (const Error& e) {
-            fail("field " + std::to_string(number) + " (" + std::string(kNames[number - 1])
-                + "): " + e.message());
+            warnings.push_back(fieldLabel(number) + ": " + e.message() + " (date ignored)");
+            return std::nullopt;
         }
     }
 } // namespace
@@ -84,53 +121,63 @@ std::string_view personalFieldName(std::size_t number) noexcept
 
 PersonalData PersonalData::parse(ByteView ef)
 {
-    if (ef.size() < kHeaderDigits)
-        fail(std::to_string(ef.size()) + " bytes, shorter than the 6-digit header");
+    if (ef.size() < kHeaderDigits + kLengthDigits)
+        fail(std::to_string(ef.size()) + " bytes, too short for the header and one field");
     PersonalData out;
-    out.header = readHex(ef, 0, kHeaderDigits, "header");
+    if (auto h = readHex(ef, 0, kHeaderDigits))
+        out.header = *h;
+    else
+        out.warnings.emplace_back("the 6-digit header is not hexadecimal (ignored)");
 
     std::array<std::string, kFieldCount> fields;
     std::size_t pos = kHeaderDigits;
     std::size_t count = 0;
-    while (count < kFieldCount && pos < ef.size() && ef[pos] != 0x00) {
+    // Sequential, bounded by the data, never by the header; a 00 or FF where a length is
+    // expected is the padding after the last field.
+    while (count < kFieldCount && pos < ef.size() && !isPadding(ef[pos])) {
         const std::size_t number = count + 1;
-        const std::string name
-            = "field " + std::to_string(number) + " (" + std::string(kNames[count]) + ")";
-        if (ef.size() - pos < kLengthDigits)
-            fail(name + ": length truncated at offset " + std::to_string(pos));
-        const std::size_t length = readHex(ef, pos, kLengthDigits, name + " length");
-        pos += kLengthDigits;
-        if (length > ef.size() - pos)
-            fail(name + ": length " + std::to_string(length) + " runs past the end ("
-                + std::to_string(ef.size() - pos) + " bytes left at offset " + std::to_string(pos)
-                + ")");
-        for (std::size_t i = 0; i < length; ++i) {
-            const std::uint8_t b = ef[pos + i];
-            if (b < 0x20 || b > 0x7E)
-                fail(name + ": non-printable byte " + toHexSpaced(ByteView(&b, 1)) + " at offset "
-                    + std::to_string(pos + i));
+        if (ef.size() - pos < kLengthDigits) {
+            out.warnings.push_back(
+                fieldLabel(number) + ": length cut short at offset " + std::to_string(pos));
+            break;
         }
-        fields[count] = std::string(text(ef.subspan(pos, length)));
-        pos += length;
+        const auto length = readHex(ef, pos, kLengthDigits);
+        if (!length) {
+            out.warnings.push_back(fieldLabel(number) + ": length "
+                + detail::quote(text(ef.subspan(pos, kLengthDigits))) + " at offset "
+                + std::to_string(pos) + " is not hexadecimal; the fields stop here");
+            break;
+        }
+        pos += kLengthDigits;
+        std::size_t take = *length;
+        if (take > ef.size() - pos) {
+            take = ef.size() - pos;
+            out.warnings.push_back(fieldLabel(number) + ": " + std::to_string(*length)
+                + " bytes announced, " + std::to_string(take) + " left (kept as far as it goes)");
+        }
+        fields[count] = decodeField(ef.subspan(pos, take), number, out.warnings);
+        pos += take;
         ++count;
     }
+    if (count == 0) fail("no field could be read after the header");
+    out.encodedLength = pos;
+    std::size_t extra = 0;
     for (std::size_t i = pos; i < ef.size(); ++i)
-        if (ef[i] != 0x00)
-            fail("byte " + toHexSpaced(ef.subspan(i, 1)) + " at offset " + std::to_string(i)
-                + " after the last field (" + std::to_string(count)
-                + "), only 00 padding may follow");
+        if (!isPadding(ef[i])) ++extra;
+    if (extra > 0)
+        out.warnings.push_back(std::to_string(extra) + " bytes of other data after field "
+            + std::to_string(count) + " (ignored)");
     if (count < kMinFieldCount)
-        fail("only " + std::to_string(count) + " fields, a TS-CNS has at least "
+        out.warnings.push_back("only " + std::to_string(count) + " fields; a TS-CNS has at least "
             + std::to_string(kMinFieldCount));
 
-    out.encodedLength = pos;
     out.fieldCount = count;
     out.issuer = std::move(fields[0]);
-    out.issueDate = dateField(fields[1], 2);
-    out.expiryDate = dateField(fields[2], 3);
+    out.issueDate = dateField(fields[1], 2, out.warnings);
+    out.expiryDate = dateField(fields[2], 3, out.warnings);
     out.surname = std::move(fields[3]);
     out.givenName = std::move(fields[4]);
-    out.birthDate = dateField(fields[5], 6);
+    out.birthDate = dateField(fields[5], 6, out.warnings);
     out.sex = std::move(fields[6]);
     out.height = std::move(fields[7]);
     out.codiceFiscale = std::move(fields[8]);

@@ -130,6 +130,7 @@ OperationResult runAuthenticate(
                 Problem::CardMismatch, "The card in the reader is not the one the page expects");
         certificate = session->certificate();
         pin = session->pinStatus();
+        session->finish();
     }
     env.cache.store({ env.generation, cardId, certificate });
     const CertFacts cert = certFacts(env, certificate);
@@ -160,6 +161,7 @@ OperationResult runAuthenticate(
         const Bytes block = crypto::pkcs1Type1Pad(
             crypto::digestInfo(crypto::HashAlg::Sha256, digest), cert.modulusBytes);
         signature = session->rsaRaw(block);
+        session->finish(); // the reset after the PIN; a failed one fails the operation
     }
     // The card must have used the key of the certificate it gave us: a token that cannot verify
     // is a daemon or card fault, not something for the server to find out.
@@ -191,6 +193,7 @@ OperationResult runIdentity(
     if (!entry) {
         const auto session = env.cards.open();
         entry = CardCache::Entry { env.generation, session->cardId(), session->certificate() };
+        session->finish();
         env.cache.store(*entry);
     }
     const CertFacts cert = certFacts(env, entry->certificate);

@@ -6,10 +6,12 @@
 
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/cns/cns_card.hpp"
+#include "tscns/cns/cns_connection.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace tscns::daemon {
@@ -44,6 +46,10 @@ public:
     /// The raw RSA private-key operation with the authentication key over a modulus-sized block.
     /// Only the core's own EMSA-PKCS1-v1_5 block of the signed message ever gets here.
     virtual Bytes rsaRaw(ByteView block) = 0;
+    /// Ends the session. After verifyPin() the card is reset, and a reset that fails throws
+    /// Error(Transport): the operation must then fail, since a verified PIN may remain. Without
+    /// finish() (an error on its way) the destructor still resets, silently.
+    virtual void finish() = 0;
 };
 
 class CardService {
@@ -61,27 +67,26 @@ public:
     virtual std::unique_ptr<CardSession> open() = 0;
 };
 
-/// A CardSession over any CardChannel (a PC/SC transaction, an in-process virtual card), with the
-/// CnsCard logic: identification in the constructor, then certificate, PIN and RSA operations.
-/// `resetOnEnd` is called from the destructor when a PIN was sent; it must make the card forget
-/// the verified PIN (e.g. Transaction::resetCardOnEnd()) and must not throw.
+/// A CardSession over any card link (PC/SC, an in-process virtual card) through the shared
+/// card-access layer (cns::CnsConnection): identification and layout discovery in the
+/// constructor, one transaction for the session, and the reset after a PIN (PinRule::
+/// ResetAfterPin).
 class CnsCardSession final : public CardSession {
 public:
-    CnsCardSession(apdu::CardChannel& channel, ByteView atr, std::function<void()> resetOnEnd);
-    ~CnsCardSession() override;
+    explicit CnsCardSession(std::unique_ptr<cns::CardLink> link);
 
     [[nodiscard]] const std::string& cardId() const override { return cardId_; }
     const Bytes& certificate() override;
     cns::PinStatus pinStatus() override;
     void verifyPin(const SecureBytes& pin) override;
     Bytes rsaRaw(ByteView block) override;
+    void finish() override;
 
 private:
-    std::unique_ptr<cns::CnsCard> card_;
+    std::unique_ptr<cns::CnsConnection> connection_;
+    std::optional<cns::CnsConnection::Use> use_;
     std::string cardId_;
     Bytes certificate_;
-    bool pinSent_ = false;
-    std::function<void()> resetOnEnd_;
 };
 
 } // namespace tscns::daemon

@@ -1,50 +1,41 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// CnsCardSession: CnsCard behind the CardSession interface.
+// CnsCardSession: the shared card-access layer behind the CardSession interface.
 #include "core/card_service.hpp"
 
 namespace tscns::daemon {
 
-CnsCardSession::CnsCardSession(
-    apdu::CardChannel& channel, ByteView atr, std::function<void()> resetOnEnd)
-    : resetOnEnd_(std::move(resetOnEnd))
+CnsCardSession::CnsCardSession(std::unique_ptr<cns::CardLink> link)
+    : connection_(std::make_unique<cns::CnsConnection>(std::move(link)))
 {
-    // The probe reads EF_IDCarta: the ATR is only a hint (cns-card.md §8).
-    const cns::Identification id = cns::CnsCard::identify(channel, atr);
-    cardId_ = id.cardId.digits;
-    card_ = std::make_unique<cns::CnsCard>(channel, id.profile);
-}
-
-CnsCardSession::~CnsCardSession()
-{
-    if (pinSent_ && resetOnEnd_) {
-        try {
-            resetOnEnd_();
-        } catch (...) {
-            // Destructors never throw (house-style §3); the reset callbacks do not either.
-        }
-    }
+    cardId_ = connection_->identification().cardId.digits;
+    use_.emplace(connection_->begin(cns::PinRule::ResetAfterPin));
 }
 
 const Bytes& CnsCardSession::certificate()
 {
-    if (certificate_.empty()) certificate_ = card_->readCertificate();
+    if (certificate_.empty()) certificate_ = use_->card().readCertificate();
     return certificate_;
 }
 
 cns::PinStatus CnsCardSession::pinStatus()
 {
-    return card_->pinStatus();
+    return use_->card().pinStatus();
 }
 
 void CnsCardSession::verifyPin(const SecureBytes& pin)
 {
-    pinSent_ = true; // even a failed VERIFY ends with a reset: the state is then known
-    card_->verifyPin(pin);
+    // Even a failed VERIFY ends with a reset (the Use saw a PIN go out): the state is then known.
+    use_->card().verifyPin(pin);
 }
 
 Bytes CnsCardSession::rsaRaw(ByteView block)
 {
-    return card_->rsaRaw(block);
+    return use_->card().rsaRaw(block);
+}
+
+void CnsCardSession::finish()
+{
+    if (use_) use_->finish();
 }
 
 } // namespace tscns::daemon

@@ -4,6 +4,8 @@
 
 #include "core/log.hpp"
 
+#include "tscns/reader/cns_access.hpp"
+
 #include "tscns/apdu/error.hpp"
 
 #include <algorithm>
@@ -19,30 +21,24 @@ namespace {
         return s;
     }
 
-    /// One card, one transaction. Members are destroyed in reverse order: the CnsCardSession
-    /// (which asks for the reset after a VERIFY), then the transaction (ended with the reset),
-    /// then the connection, then the context.
+    /// One card, one transaction (CnsCardSession), on a context that outlives it.
     class PcscSession final : public CardSession {
     public:
         PcscSession(std::unique_ptr<reader::Context> context, const std::string& reader)
             : context_(std::move(context))
-            , card_(context_->connect(reader))
+            , session_(reader::makeCardLink(context_->connect(reader)))
         {
-            tx_.emplace(card_->beginTransaction());
-            session_ = std::make_unique<CnsCardSession>(
-                *tx_, card_->atr(), [this] { tx_->resetCardOnEnd(); });
         }
-        [[nodiscard]] const std::string& cardId() const override { return session_->cardId(); }
-        const Bytes& certificate() override { return session_->certificate(); }
-        cns::PinStatus pinStatus() override { return session_->pinStatus(); }
-        void verifyPin(const SecureBytes& pin) override { session_->verifyPin(pin); }
-        Bytes rsaRaw(ByteView block) override { return session_->rsaRaw(block); }
+        [[nodiscard]] const std::string& cardId() const override { return session_.cardId(); }
+        const Bytes& certificate() override { return session_.certificate(); }
+        cns::PinStatus pinStatus() override { return session_.pinStatus(); }
+        void verifyPin(const SecureBytes& pin) override { session_.verifyPin(pin); }
+        Bytes rsaRaw(ByteView block) override { return session_.rsaRaw(block); }
+        void finish() override { session_.finish(); }
 
     private:
         std::unique_ptr<reader::Context> context_;
-        std::unique_ptr<reader::Card> card_;
-        std::optional<reader::Transaction> tx_;
-        std::unique_ptr<CnsCardSession> session_;
+        CnsCardSession session_;
     };
 } // namespace
 
@@ -162,33 +158,10 @@ void PcscCardService::monitorLoop()
 std::unique_ptr<CardSession> PcscCardService::open()
 {
     auto context = std::make_unique<reader::Context>();
-    const auto readers = context->readers();
-    if (readers.empty()) throw Error(Errc::NoReader, "no smart card reader found");
-    std::optional<std::string> chosen;
-    if (!preference_.empty()) {
-        std::vector<std::string> matches;
-        for (const auto& r : readers) {
-            if (r.name == preference_) {
-                matches = { r.name };
-                break;
-            }
-            if (preferred(r.name)) matches.push_back(r.name);
-        }
-        if (matches.empty())
-            throw Error(Errc::NoReader, "no reader matches \"" + preference_ + "\"");
-        if (matches.size() > 1)
-            throw Error(Errc::NoReader, "\"" + preference_ + "\" matches more than one reader");
-        chosen = matches.front();
-    } else {
-        for (const auto& r : readers) {
-            if (r.cardPresent) {
-                chosen = r.name;
-                break;
-            }
-        }
-        if (!chosen) throw Error(Errc::CardAbsent, "no card in any reader");
-    }
-    return std::make_unique<PcscSession>(std::move(context), *chosen);
+    // The same reader choice as the tool's --reader: exact name, number or unique part.
+    const std::string chosen = reader::pickReader(
+        *context, preference_.empty() ? std::nullopt : std::optional<std::string>(preference_));
+    return std::make_unique<PcscSession>(std::move(context), chosen);
 }
 
 } // namespace tscns::daemon

@@ -5,6 +5,7 @@
 
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/apdu/card_channel.hpp"
+#include "tscns/cns/card_link.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -23,28 +24,6 @@ struct ReaderStatus {
     std::uint32_t insertion = 0;
 };
 
-/// A connection to the card in one reader. It keeps the card's security state (a verified PIN)
-/// from one transaction to the next.
-class CardConnection {
-public:
-    virtual ~CardConnection() = default;
-    CardConnection(const CardConnection&) = delete;
-    CardConnection& operator=(const CardConnection&) = delete;
-
-    [[nodiscard]] virtual const Bytes& atr() const = 0;
-    /// Grows each time another application reset the card: its security state is gone then.
-    [[nodiscard]] virtual unsigned resetCount() const = 0;
-    /// Begins a transaction: exclusive use of the card while the returned channel lives (every
-    /// APDU goes through one). Throws Error(CardRemoved / CardAbsent / NoService / Transport).
-    [[nodiscard]] virtual std::unique_ptr<apdu::CardChannel> beginTransaction() = 0;
-    /// Resets the card so that no verified PIN stays on it (logout). Never throws: a card that
-    /// cannot be reset is gone, and its state with it.
-    virtual void resetCard() noexcept = 0;
-
-protected:
-    CardConnection() = default;
-};
-
 class ReaderProvider {
 public:
     virtual ~ReaderProvider() = default;
@@ -56,8 +35,9 @@ public:
     /// The state of each reader named, in order; a reader that has gone reads as empty.
     [[nodiscard]] virtual std::vector<ReaderStatus> status(const std::vector<std::string>& readers)
         = 0;
-    /// Connects to the card in `reader`. Throws Error(CardAbsent / NoReader / ...).
-    [[nodiscard]] virtual std::unique_ptr<CardConnection> connect(const std::string& reader) = 0;
+    /// Connects to the card in `reader` (the connection keeps the card's security state, a
+    /// verified PIN, from one transaction to the next). Throws Error(CardAbsent / NoReader / ...).
+    [[nodiscard]] virtual std::unique_ptr<cns::CardLink> connect(const std::string& reader) = 0;
 
     /// Blocks until the state of one of `readers` may have changed, `timeout` has passed or
     /// cancelWait() is called; spurious returns are allowed. It is called WITHOUT the module lock,

@@ -27,17 +27,12 @@ namespace {
     }
 } // namespace
 
-Token::Token(
-    std::unique_ptr<CardConnection> connection, std::uint32_t insertion, HandleSource nextHandle)
-    : connection_(std::move(connection))
+Token::Token(std::unique_ptr<cns::CardLink> link, std::uint32_t insertion, HandleSource nextHandle)
+    : connection_(std::make_unique<cns::CnsConnection>(std::move(link))) // NotCnsCard: foreign
     , insertion_(insertion)
     , nextHandle_(std::move(nextHandle))
+    , id_(connection_->identification())
 {
-    {
-        auto tx = connection_->beginTransaction();
-        id_ = cns::CnsCard::identify(*tx, connection_->atr()); // Error(NotCnsCard) when foreign
-    }
-    profile_ = id_.profile;
     serial_ = id_.cardId.digits;
     label_ = "TS-CNS " + serial_;
     model_ = "TS-CNS";
@@ -57,13 +52,13 @@ void Token::loadHolder()
 {
     if (holderLoaded_) return;
     {
-        auto tx = transaction();
-        cns::CnsCard card(*tx, profile_);
+        auto u = use();
         try {
-            personalDataRaw_ = card.readPersonalDataRaw();
+            personalDataRaw_ = u.card().readPersonalDataRaw();
         } catch (const Error& e) {
             if (!fileUnavailable(e)) throw;
         }
+        u.finish();
     }
     holderLoaded_ = true;
     if (personalDataRaw_.empty()) return;
@@ -79,17 +74,15 @@ void Token::loadCertificate()
 {
     if (certificateLoaded_) return;
     {
-        auto tx = transaction();
-        cns::CnsCard card(*tx, profile_);
+        auto u = use();
         try {
-            const Bytes der = card.readCertificate();
+            const Bytes der = u.card().readCertificate();
             cert_ = parseCertificate(der);
         } catch (const Error& e) {
             // Absent, or not a certificate (CardData from the parser): no key objects.
             if (!fileUnavailable(e) && e.code() != Errc::CardData) throw;
         }
-        // readCertificate() may have corrected the profile (the ATR hinted the wrong family).
-        profile_ = card.profile();
+        u.finish(); // keeps the layout readCertificate() confirmed
     }
     certificateLoaded_ = true;
 }
@@ -100,10 +93,9 @@ void Token::loadPinStatus()
     // An empty VERIFY, which costs no try (ISO 7816-4 §11.5.6). Afterwards the cache follows
     // the answers to our own PIN commands.
     {
-        auto tx = transaction();
-        cns::CnsCard card(*tx, profile_);
+        auto u = use();
         try {
-            const cns::PinStatus st = card.pinStatus();
+            const cns::PinStatus st = u.card().pinStatus();
             if (!st.verified) {
                 triesLeft_ = st.triesLeft;
                 locked_ = st.blocked;
@@ -111,6 +103,7 @@ void Token::loadPinStatus()
         } catch (const Error& e) {
             if (!fileUnavailable(e)) throw;
         }
+        u.finish();
     }
     pinStatusLoaded_ = true;
 }
@@ -140,7 +133,12 @@ const std::map<CK_OBJECT_HANDLE, Object>& Token::objects()
 
 Token::~Token()
 {
-    if (login_ == LoginState::User) connection_->resetCard();
+    if (login_ != LoginState::User) return;
+    try {
+        connection_->resetCard();
+    } catch (...) {
+        // Destructors never throw; a card that cannot be reset is mostly one that has gone.
+    }
 }
 
 void Token::buildObjects()
@@ -273,8 +271,8 @@ void Token::fillInfo(CK_TOKEN_INFO& info)
     info.flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED | pinFlags();
     info.ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     info.ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
-    info.ulMaxPinLen = profile_.maxPinLength;
-    info.ulMinPinLen = profile_.minPinLength;
+    info.ulMaxPinLen = maxPinLength();
+    info.ulMinPinLen = minPinLength();
     info.ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
     info.ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
     info.ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
@@ -306,32 +304,32 @@ void Token::notePinError(const Error& e) noexcept
     }
 }
 
-std::unique_ptr<apdu::CardChannel> Token::transaction()
+cns::CnsConnection::Use Token::use(cns::PinRule rule)
 {
-    auto tx = connection_->beginTransaction();
-    if (login_ == LoginState::User && connection_->resetCount() != loginResets_)
+    auto u = connection_->begin(rule);
+    if (login_ == LoginState::User && connection_->link().resetCount() != loginResets_)
         login_ = LoginState::Public; // another application reset the card: the PIN is gone
-    return tx;
+    return u;
 }
 
 void Token::loginUser(const SecureBytes& pin)
 {
-    auto tx = transaction();
-    cns::CnsCard card(*tx, profile_);
+    auto u = use(cns::PinRule::KeepLogin);
     try {
-        card.verifyPin(pin);
+        u.card().verifyPin(pin);
     } catch (const Error& e) {
         notePinError(e);
         throw;
     }
+    u.finish();
     login_ = LoginState::User;
-    loginResets_ = connection_->resetCount();
+    loginResets_ = connection_->link().resetCount();
     triesLeft_.reset(); // a successful VERIFY restores the counter
     locked_ = false;
     pinStatusLoaded_ = true;
 }
 
-void Token::logout() noexcept
+void Token::logout()
 {
     const bool verified = login_ == LoginState::User;
     login_ = LoginState::Public;
@@ -340,14 +338,16 @@ void Token::logout() noexcept
 
 void Token::changePin(const SecureBytes& oldPin, const SecureBytes& newPin)
 {
-    auto tx = transaction();
-    cns::CnsCard card(*tx, profile_);
+    // Inside a user login the PIN stays verified (C_Logout resets); outside, nothing may stay.
+    auto u
+        = use(login_ == LoginState::User ? cns::PinRule::KeepLogin : cns::PinRule::ResetAfterPin);
     try {
-        card.changePin(oldPin, newPin);
+        u.card().changePin(oldPin, newPin);
     } catch (const Error& e) {
         notePinError(e);
         throw;
     }
+    u.finish();
     triesLeft_.reset();
     locked_ = false;
     pinStatusLoaded_ = true;
@@ -355,9 +355,10 @@ void Token::changePin(const SecureBytes& oldPin, const SecureBytes& newPin)
 
 void Token::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
 {
-    auto tx = transaction();
-    cns::CnsCard card(*tx, profile_);
-    card.unblockPin(puk, newPin); // PinIncorrect / PinLocked refer to the PUK here
+    auto u
+        = use(login_ == LoginState::User ? cns::PinRule::KeepLogin : cns::PinRule::ResetAfterPin);
+    u.card().unblockPin(puk, newPin); // PinIncorrect / PinLocked refer to the PUK here
+    u.finish();
     triesLeft_.reset();
     locked_ = false;
     pinStatusLoaded_ = true;
@@ -366,11 +367,12 @@ void Token::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
 Bytes Token::privateKeyOperation(ByteView block)
 {
     if (login_ != LoginState::User) fail(CKR_USER_NOT_LOGGED_IN);
-    auto tx = transaction();
+    auto u = use();
     if (login_ != LoginState::User) fail(CKR_USER_NOT_LOGGED_IN);
-    cns::CnsCard card(*tx, profile_);
     try {
-        return card.rsaRaw(block);
+        Bytes out = u.card().rsaRaw(block);
+        u.finish();
+        return out;
     } catch (const Error& e) {
         if (e.code() != Errc::NotLoggedIn) throw;
         // The card forgot the PIN (reset we could not see): our login state is stale.

@@ -13,6 +13,7 @@
 
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/cns/cns_card.hpp"
+#include "tscns/cns/cns_connection.hpp"
 #include "tscns/cns/profile.hpp"
 
 #include <cstdint>
@@ -49,8 +50,7 @@ public:
     /// Binds the card: identifies it, which reads EF_IDCarta (the probe). Throws
     /// Error(NotCnsCard) for a foreign card and card/reader errors as they come. `nextHandle`
     /// numbers the objects when they are first needed.
-    Token(std::unique_ptr<CardConnection> connection, std::uint32_t insertion,
-        HandleSource nextHandle);
+    Token(std::unique_ptr<cns::CardLink> link, std::uint32_t insertion, HandleSource nextHandle);
     /// Resets the card when a user is still logged in (no verified PIN left behind).
     ~Token();
     Token(const Token&) = delete;
@@ -80,17 +80,25 @@ public:
     const Object* object(CK_OBJECT_HANDLE handle);
 
     [[nodiscard]] LoginState loginState() const noexcept { return login_; }
-    [[nodiscard]] std::size_t minPinLength() const noexcept { return profile_.minPinLength; }
-    [[nodiscard]] std::size_t maxPinLength() const noexcept { return profile_.maxPinLength; }
+    [[nodiscard]] std::size_t minPinLength() const noexcept
+    {
+        return connection_->layout().minPinLength;
+    }
+    [[nodiscard]] std::size_t maxPinLength() const noexcept
+    {
+        return connection_->layout().maxPinLength;
+    }
 
     /// VERIFY with the user PIN, exactly once. Updates the cached tries from the answer.
     /// Throws Error(PinIncorrect / PinLocked / PinLength) and card errors.
     void loginUser(const SecureBytes& pin);
     /// Records the SO state (no card access).
     void loginSecurityOfficer() noexcept { login_ = LoginState::SecurityOfficer; }
-    /// Drops the login state and, when a PIN was verified, resets the card. Never throws.
-    void logout() noexcept;
-    /// CHANGE REFERENCE DATA; the old PIN is checked by the card.
+    /// Drops the login state and, when a PIN was verified, resets the card. Throws
+    /// Error(Transport) when that reset fails (the login state is dropped all the same).
+    void logout();
+    /// CHANGE REFERENCE DATA; the old PIN is checked by the card. Outside a user login the card
+    /// is reset afterwards (no verified PIN left behind); likewise for unblockPin.
     void changePin(const SecureBytes& oldPin, const SecureBytes& newPin);
     /// RESET RETRY COUNTER with the PUK and a new PIN.
     void unblockPin(const SecureBytes& puk, const SecureBytes& newPin);
@@ -106,17 +114,16 @@ private:
     void loadHolder();
     void loadCertificate();
     void loadPinStatus();
-    /// Begins a transaction; when the card was reset by another application since the login,
-    /// the login is dropped (the PIN is no longer verified on the card).
-    std::unique_ptr<apdu::CardChannel> transaction();
+    /// Begins a use of the card; when the card was reset by another application since the
+    /// login, the login is dropped (the PIN is no longer verified on the card).
+    cns::CnsConnection::Use use(cns::PinRule rule = cns::PinRule::KeepLogin);
     void notePinError(const Error& e) noexcept;
     void buildObjects();
 
-    std::unique_ptr<CardConnection> connection_;
+    std::unique_ptr<cns::CnsConnection> connection_;
     std::uint32_t insertion_;
     HandleSource nextHandle_;
-    cns::Identification id_;
-    cns::Profile profile_;
+    cns::Identification id_; ///< as identified at bind
 
     // Read when first needed, then kept while the card stays inserted.
     bool holderLoaded_ = false;

@@ -9,6 +9,8 @@
 #include <PCSC/pcsclite.h>
 #include <PCSC/winscard.h>
 
+#include <utility>
+
 namespace tscns::reader {
 
 namespace {
@@ -90,6 +92,15 @@ Transaction::~Transaction()
         if (SCardEndTransaction(hnd(card_->handle_), SCARD_RESET_CARD) == SCARD_S_SUCCESS) return;
     }
     SCardEndTransaction(hnd(card_->handle_), SCARD_LEAVE_CARD);
+}
+
+void Transaction::endWithReset()
+{
+    if (card_ == nullptr) throw Error(Errc::Internal, "reset on a finished transaction");
+    Card* card = std::exchange(card_, nullptr);
+    const LONG rv = SCardEndTransaction(hnd(card->handle_), SCARD_RESET_CARD);
+    if (rv == SCARD_S_SUCCESS || rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD) return;
+    detail::check(rv, "resetting the card in \"" + card->reader_ + "\"");
 }
 
 apdu::ResponseApdu Transaction::transmit(const apdu::CommandApdu& command)

@@ -225,7 +225,7 @@ void loginAndSign_sequenceOfAppendix(void**)
         c.hex(mseRestore(profile->securityEnvironment).encode(), "00 22 F3 03 00", "MSE RESTORE");
         c.hex(mseSet(MseTemplate::Confidentiality, profile->keyReference).encode(),
             "00 22 F1 B8 03 83 01 01", "MSE SET");
-        c.hex(selectPath(profile->certificatePath).encode(), "00 A4 08 0C 04 11 00 11 01",
+        c.hex(selectPath(profile->certificatePath()).encode(), "00 A4 08 0C 04 11 00 11 01",
             "certificate");
         const auto& idemia = idemia2021Profile();
         c.that(idemia.keyDf.has_value(), "IDEMIA key DF");

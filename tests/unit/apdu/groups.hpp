@@ -8,6 +8,7 @@ int runTlvTests();
 int runFileInfoTests();
 int runAtrTests();
 int runCardIdTests();
+int runCertificateEfTests();
 int runPersonalDataTests();
 int runCodiceFiscaleTests();
 int runSubjectCnTests();

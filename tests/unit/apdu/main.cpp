@@ -17,6 +17,7 @@ int main(int argc, char** argv)
         { "file_info", runFileInfoTests },
         { "atr", runAtrTests },
         { "card_id", runCardIdTests },
+        { "certificate_ef", runCertificateEfTests },
         { "personal_data", runPersonalDataTests },
         { "codice_fiscale", runCodiceFiscaleTests },
         { "subject_cn", runSubjectCnTests },

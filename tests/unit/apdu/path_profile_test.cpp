@@ -82,11 +82,11 @@ void parse_invalidPaths_throwBadArgument(void**)
 void profiles_tableMatchesDoc(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
-        c.eq(profiles().size(), 3u, "three profiles");
+        c.eq(profiles().size(), 7u, "seven layouts");
         const auto& classic = classicProfile();
         c.that(classic.family == Family::Classic, "classic family");
-        c.eq(
-            classic.certificatePath.toString(), std::string_view("3F00/1100/1101"), "classic cert");
+        c.eq(classic.certificatePath().toString(), std::string_view("3F00/1100/1101"),
+            "classic cert");
         c.eq(classic.keyReference, 0x01, "classic key");
         c.that(!classic.keyDf, "classic: no key DF");
         c.eq(classic.pinP2(), 0x10, "classic PIN P2");
@@ -101,17 +101,45 @@ void profiles_tableMatchesDoc(void**)
         c.eq(st.pinReference, 0x10, "STIncard PIN ref");
         c.eq(st.pinP2(), 0x90, "STIncard VERIFY P2 0x10|0x80");
         c.eq(st.pukP2(), 0x91, "STIncard PUK P2");
-        c.that(st.certificatePath == classic.certificatePath, "STIncard cert path");
+        c.that(st.certificatePath() == classic.certificatePath(), "STIncard cert path");
 
         const auto& idemia = idemia2021Profile();
         c.that(idemia.family == Family::Idemia2021, "IDEMIA family");
-        c.eq(idemia.certificatePath.toString(), std::string_view("3F00/1400/9001/2002"),
+        c.eq(idemia.certificatePath().toString(), std::string_view("3F00/1400/9001/2002"),
             "IDEMIA cert");
         c.eq(idemia.keyReference, 0x02, "IDEMIA key");
         c.that(idemia.keyDf && idemia.keyDf->toString() == "3F00/1400/9002", "IDEMIA key DF");
         c.eq(idemia.pinP2(), 0x10, "IDEMIA PIN P2");
         c.eq(idemia.pukP2(), 0x11, "IDEMIA PUK P2");
         c.eq(idemia.maxChallenge, 32u, "IDEMIA challenge");
+        c.that(!classic.usesApplication() && !idemia.usesApplication(), "MF-level layouts");
+
+        const auto& info = infocamere1204Profile();
+        c.that(info.family == Family::Infocamere1204, "Infocamere family");
+        c.eq(info.certificatePath().toString(), std::string_view("3F00/2FFF/8228"), "1204 cert");
+        c.that(info.certificateForm == CertificateForm::Wrapped1204, "wrapped form");
+        c.eq(info.keyReference, 0x21, "Infocamere key");
+
+        const auto& ace = ace2025Profile();
+        c.that(ace.family == Family::Ace2025 && ace.usesApplication(), "ACe by AID");
+        c.hex(Bytes(ace.aid.begin(), ace.aid.end()), "A0 00 00 05 30 00 0B 10 40 01 02 1A",
+            "ACe AID");
+        c.eq(ace.certificatePath().toString(), std::string_view("3F00/DA01/C001"), "ACe cert");
+        c.eq(ace.certificate.count, std::size_t { 3 }, "ACe: three readings of DA01/C001");
+        c.eq(ace.keyReference, 0x01, "ACe key");
+        c.eq(ace.pinP2(), 0x10, "ACe PIN");
+        c.eq(ace.pukP2(), 0x11, "ACe PUK");
+
+        c.hex(Bytes(chipDocCnsProfile().aid.begin(), chipDocCnsProfile().aid.end()),
+            "A0 00 00 05 30 00 0B 10 40 01 01 1B", "ChipDoc AID");
+        c.hex(Bytes(jSign4Profile().aid.begin(), jSign4Profile().aid.end()),
+            "A0 00 00 00 95 01 00 4D", "JSign4 AID");
+        c.eq(jSign4Profile().certificatePath().toString(), std::string_view("3F00/1100/1101"),
+            "JSign4: classic files inside the application");
+
+        c.eq(familyName(Family::Classic), std::string_view("classic"), "family name");
+        c.eq(familyName(Family::Ace2025), std::string_view("ace-2025"), "family name ACe");
+        c.eq(familyName(Family::JSign4), std::string_view("jsign4"), "family name JSign4");
     });
 }
 
@@ -130,6 +158,12 @@ void profileFor_rules(void**)
         c.eq(profileFor(info).name, classicProfile().name, "04 05 91: not IDEMIA 2021");
         info.maskManufacturer = 0x09;
         c.eq(profileFor(info).name, stIncardProfile().name, "H4 09");
+        info.maskManufacturer = 0x04;
+        c.eq(profileFor(info).name, ace2025Profile().name, "H4 04: G&D mask (ACe 2025)");
+        info.chipManufacturer = 0x15;
+        info.maskManufacturer = 0x0C;
+        info.osVersion = 0x0302;
+        c.eq(profileFor(info).name, chipDocCnsProfile().name, "15 0C 03: Bit4id token");
     });
 }
 

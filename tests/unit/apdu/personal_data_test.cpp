@@ -118,7 +118,19 @@ void parse_headerVariants_areNotTrusted(void**)
     });
 }
 
-void parse_fewerFields_needNineAndCleanEnd(void**)
+/// Records a failure unless one of pd's warnings contains `part`.
+void expectWarning(
+    test::Checker& c, const PersonalData& pd, std::string_view part, std::string_view what)
+{
+    for (const auto& w : pd.warnings)
+        if (w.find(part) != std::string::npos) return;
+    std::string all;
+    for (const auto& w : pd.warnings)
+        all += " [" + w + "]";
+    c.report(std::string(what) + ": no warning contains \"" + std::string(part) + "\";" + all);
+}
+
+void parse_fewerFields_areWarnings(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
         // Fields 1-9 only ("…0010RSSMRA80A01F205X"), then padding or nothing.
@@ -127,55 +139,86 @@ void parse_fewerFields_needNineAndCleanEnd(void**)
         c.eq(padded.fieldCount, 9u, "9 fields then padding");
         c.eq(padded.codiceFiscale, std::string_view("RSSMRA80A01F205X"), "field 9");
         c.eq(padded.residenceMunicipality, std::string_view(""), "absent field 14");
+        c.that(padded.warnings.empty(), "9 fields: nothing to warn about");
         const auto bare = PersonalData::parse(asBytes(nine));
         c.eq(bare.fieldCount, 9u, "9 fields then end of data");
         const std::string eight(kExample.substr(0, kExample.find("10RSSMRA")));
-        c.throws(
-            Errc::CardData, [&] { (void)PersonalData::parse(efOf(eight)); }, "8 fields",
-            "only 8 fields");
+        const auto short8 = PersonalData::parse(efOf(eight));
+        c.eq(short8.fieldCount, 8u, "8 fields read");
+        c.eq(short8.surname, std::string_view("ROSSI"), "surname of an 8-field EF");
+        expectWarning(c, short8, "only 8 fields", "8 fields");
+        const auto ffPadded = PersonalData::parse([&] {
+            Bytes b = bytesOf(nine);
+            b.resize(kEfSize, 0xFF);
+            return b;
+        }());
+        c.eq(ffPadded.fieldCount, 9u, "FF padding ends the fields too");
+        c.that(ffPadded.warnings.empty(), "FF padding is no warning");
         c.throws(
             Errc::CardData, [] { (void)PersonalData::parse(efOf("000006")); }, "header only",
-            "only 0 fields");
+            "no field could be read");
     });
 }
 
-void parse_garbage_throwsCardData(void**)
+void parse_oddBytes_bestEffortWithWarnings(void**)
 {
     TSCNS_CHECK([](test::Checker& c) {
-        Bytes nonPrintable = efOf(kExample);
-        nonPrintable[kExample.find("ROSSI")] = 0x01;
-        Bytes highByte = efOf(kExample);
-        highByte[kExample.find("MARIO")] = 0xC8;
+        const auto badHeader = PersonalData::parse(efOf(replaced(kExample, "000065", "00006Z")));
+        c.eq(badHeader.surname, std::string_view("ROSSI"), "non-hex header: fields still read");
+        expectWarning(c, badHeader, "header is not hexadecimal", "non-hex header");
+
+        const auto badLength = PersonalData::parse(efOf(replaced(kExample, "05ROSSI", "0GROSSI")));
+        c.eq(badLength.fieldCount, 3u, "fields before the bad length kept");
+        c.that(badLength.expiryDate == Date { 2030, 2, 1 }, "field 3 kept");
+        expectWarning(
+            c, badLength, "field 4 (surname): length \"0G\" at offset 32", "non-hex length");
+
+        const auto pastEnd = PersonalData::parse(bytesOf(replaced(kExample, "05ROSSI", "FFROSSI")));
+        c.eq(pastEnd.fieldCount, 4u, "the overlong field is the last");
+        c.eq(pastEnd.surname.substr(0, 5), std::string_view("ROSSI"), "overlong field kept");
+        expectWarning(c, pastEnd, "field 4 (surname): 255 bytes announced, 67 left", "past end");
+
+        const auto cut = PersonalData::parse(bytesOf(kExample.substr(0, 50)));
+        c.eq(cut.surname, std::string_view("ROSSI"), "cut EF: surname");
+        c.that(!cut.birthDate.has_value(), "cut EF: incomplete birth date dropped");
+        expectWarning(c, cut, "field 6 (birthDate): 8 bytes announced", "cut EF");
+
+        const auto extra = PersonalData::parse(bytesOf(std::string(kExample) + "0212"));
+        c.eq(extra.fieldCount, 16u, "16 fields");
+        expectWarning(c, extra, "4 bytes of other data after field 16", "a 17th field");
+
         Bytes tail = efOf(kExample);
         tail[399] = 'X';
-        Bytes afterNine = efOf(kExample.substr(0, kExample.find("RSSMRA80A01F205X") + 16));
-        afterNine[300] = '1';
-        const std::pair<Bytes, const char*> cases[] = {
-            { Bytes {}, "0 bytes, shorter than the 6-digit header" },
-            { efOf("00006", 5), "5 bytes, shorter" },
-            { efOf(replaced(kExample, "000065", "00006Z")),
-                "header \"00006Z\" at offset 0 is not hexadecimal" },
-            { efOf(replaced(kExample, "05ROSSI", "0GROSSI")),
-                "field 4 (surname) length \"0G\" at offset 32" },
-            { bytesOf(replaced(kExample, "05ROSSI", "FFROSSI")),
-                "field 4 (surname): length 255 runs past the end (67 bytes left at offset 34)" },
-            { efOf(replaced(kExample, "05ROSSI", "FFROSSI")), "non-printable byte 00" },
-            { bytesOf(kExample.substr(0, 50)), "field 6 (birthDate): length 8 runs past the end" },
-            { bytesOf(kExample.substr(0, 7)), "field 1 (issuer): length truncated at offset 6" },
-            { bytesOf(std::string(kExample) + "1"),
-                "byte 31 at offset 101 after the last field (16)" },
-            { nonPrintable, "field 4 (surname): non-printable byte 01 at offset 34" },
-            { highByte, "field 5 (givenName): non-printable byte C8" },
-            { tail, "byte 58 at offset 399 after the last field (16)" },
-            { afterNine, "byte 31 at offset 300 after the last field (9)" },
-            { efOf(replaced(kExample, "01022024", "31022024")),
-                "field 2 (issueDate): date \"31022024\": no such day" },
-            { efOf(replaced(kExample, "01011980", "0101198A")), "field 6 (birthDate): date" },
-            { efOf(replaced(kExample, "01022030", "2902202A")), "field 3 (expiryDate): date" },
-        };
-        for (const auto& [ef, part] : cases)
-            c.throws(
-                Errc::CardData, [&] { (void)PersonalData::parse(ef); }, part, part);
+        expectWarning(c, PersonalData::parse(tail), "1 bytes of other data", "byte at the end");
+
+        Bytes control = efOf(kExample);
+        control[kExample.find("ROSSI")] = 0x01;
+        const auto ctl = PersonalData::parse(control);
+        c.eq(ctl.surname, std::string_view("\xEF\xBF\xBDOSSI"), "control byte as U+FFFD");
+        expectWarning(c, ctl, "field 4 (surname): non-printable", "control byte");
+
+        Bytes latin1 = efOf(replaced(kExample, "05ROSSI", "05NICOL"));
+        latin1[kExample.find("ROSSI") + 4] = 0xD2; // "NICOÒ" in Latin-1
+        const auto accent = PersonalData::parse(latin1);
+        c.eq(accent.surname, std::string_view("NICO\xC3\x92"), "Latin-1 to UTF-8");
+        expectWarning(c, accent, "field 4 (surname): bytes beyond ASCII", "Latin-1");
+
+        const auto badDate = PersonalData::parse(efOf(replaced(kExample, "01022024", "31022024")));
+        c.that(!badDate.issueDate.has_value(), "impossible date dropped");
+        c.eq(badDate.surname, std::string_view("ROSSI"), "the rest kept");
+        expectWarning(c, badDate, "field 2 (issueDate): date \"31022024\": no such day", "date");
+        expectWarning(c, PersonalData::parse(efOf(replaced(kExample, "01011980", "0101198A"))),
+            "field 6 (birthDate): date", "non-digit date");
+
+        c.throws(
+            Errc::CardData, [] { (void)PersonalData::parse(Bytes {}); }, "empty",
+            "0 bytes, too short");
+        c.throws(
+            Errc::CardData, [] { (void)PersonalData::parse(efOf("00006", 5)); }, "5 bytes",
+            "5 bytes, too short");
+        c.throws(
+            Errc::CardData, [] { (void)PersonalData::parse(efOf("00006Z0G")); },
+            "no readable field", "no field could be read");
     });
 }
 
@@ -184,14 +227,12 @@ void parse_leapDay_isAccepted(void**)
     TSCNS_CHECK([](test::Checker& c) {
         const auto pd = PersonalData::parse(efOf(replaced(kExample, "01022024", "29022024")));
         c.that(pd.issueDate == Date { 2024, 2, 29 }, "29 Feb 2024");
-        c.throws(
-            Errc::CardData,
-            [] { (void)PersonalData::parse(efOf(replaced(kExample, "01022024", "29022023"))); },
-            "29 Feb 2023", "no such day");
-        c.throws(
-            Errc::CardData,
-            [] { (void)PersonalData::parse(efOf(replaced(kExample, "01022024", "29021900"))); },
-            "29 Feb 1900", "no such day");
+        c.that(!PersonalData::parse(efOf(replaced(kExample, "01022024", "29022023")))
+                    .issueDate.has_value(),
+            "29 Feb 2023 is no date");
+        c.that(!PersonalData::parse(efOf(replaced(kExample, "01022024", "29021900")))
+                    .issueDate.has_value(),
+            "29 Feb 1900 is no date");
         c.noThrow([] { (void)Date::parseDdMmYyyy("29022000"); }, "29 Feb 2000");
         c.throws(
             Errc::CardData, [] { (void)Date::parseDdMmYyyy("1011980"); }, "7 digits");
@@ -209,8 +250,8 @@ int runPersonalDataTests()
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_syntheticExample_readsAllFields),
         cmocka_unit_test(parse_headerVariants_areNotTrusted),
-        cmocka_unit_test(parse_fewerFields_needNineAndCleanEnd),
-        cmocka_unit_test(parse_garbage_throwsCardData),
+        cmocka_unit_test(parse_fewerFields_areWarnings),
+        cmocka_unit_test(parse_oddBytes_bestEffortWithWarnings),
         cmocka_unit_test(parse_leapDay_isAccepted),
     };
     return cmocka_run_group_tests_name("cns_personal_data", tests, nullptr, nullptr);

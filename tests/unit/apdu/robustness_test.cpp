@@ -10,6 +10,7 @@
 #include "tscns/apdu/tlv.hpp"
 #include "tscns/cns/atr_info.hpp"
 #include "tscns/cns/card_id.hpp"
+#include "tscns/cns/certificate_ef.hpp"
 #include "tscns/cns/codice_fiscale.hpp"
 #include "tscns/cns/known_atrs.hpp"
 #include "tscns/cns/path.hpp"
@@ -116,9 +117,13 @@ const Parser kAtr = [](ByteView b) {
 const Parser kTlv = [](ByteView b) { (void)parseTlvs(b); };
 const Parser kFileInfo = [](ByteView b) { (void)FileInfo::parse(b); };
 const Parser kPersonal = [](ByteView b) { (void)PersonalData::parse(b); };
-const Parser kCardId = [](ByteView b) { (void)CardId::parse(b); };
+const Parser kCardId = [](ByteView b) { (void)CardId::read(b); };
 const Parser kSubject = [](ByteView b) { (void)SubjectCn::parse(text(b)); };
 const Parser kPath = [](ByteView b) { (void)Path::parse(text(b)); };
+const Parser kCertEf = [](ByteView b) {
+    (void)certificateExtent(b);
+    (void)extractCertificate(b);
+};
 const Parser kCf = [](ByteView b) { validateCodiceFiscale(text(b)); };
 
 void randomInput_parsersThrowOnlyTheirErrc(void**)
@@ -132,6 +137,9 @@ void randomInput_parsersThrowOnlyTheirErrc(void**)
             feed(c, kFileInfo, any, "FileInfo");
             feed(c, kPersonal, any, "PersonalData");
             feed(c, kCardId, any, "CardId");
+            feed(c, kCertEf, any, "CertificateEf");
+            feed(c, kCertEf, rnd.bytes(40, "\x30\x01\x81\x82\x83\x00\xFF\x05"),
+                "CertificateEf (headers)");
             feed(c, kSubject, any, "SubjectCn");
             feed(c, kPath, any, "Path");
             feed(c, kCf, any, "codice fiscale");
@@ -167,6 +175,8 @@ void mutatedInput_parsersThrowOnlyTheirErrc(void**)
         mutate(c, kSubject,
             asBytes("RSSMRA80A01F205X/6030012345678904.AAECAwQFBgcICQoLDA0ODxAREhM="), "SubjectCn");
         mutate(c, kPath, asBytes("3F00/1400/9001/2002"), "Path");
+        mutate(c, kCertEf, fromHex("30 81 84 30 81 81 02 01 01 00 00"), "CertificateEf");
+        mutate(c, kCertEf, fromHex("01 00 05 00 00 30 03 02 01 01 FF FF"), "CertificateEf 1204");
         mutate(c, kCf, asBytes("RSSMRA80A01F205X"), "codice fiscale");
     });
 }

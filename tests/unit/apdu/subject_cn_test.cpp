@@ -28,6 +28,11 @@ void parse_syntheticCn_splitsParts(void**)
             = SubjectCn::parse("RSSMRA80A01F205X/6030012345678904.//////////////////+++++++++=");
         c.eq(slashy.hash.size(), 20u, "hash with / and +");
         c.that(slashy.hash[0] == 0xFF, "first byte of ////");
+        // A card ID without the Luhn digit is still the card's ID (the check is reported).
+        const auto nonLuhn
+            = SubjectCn::parse("RSSMRA80A01F205X/6030012345678905." + std::string(kHash));
+        c.eq(nonLuhn.cardId.digits, std::string_view("6030012345678905"), "non-Luhn card ID");
+        c.that(!nonLuhn.cardId.checks.luhn, "Luhn check reported failed");
     });
 }
 
@@ -45,7 +50,7 @@ void parse_invalid_throwsCardData(void**)
             { "RSSMRA80A01F205X/6030012345678904", "no '.'" },
             { "CN=" + good, "codice fiscale" },
             { "RSSMRA80A01F205Y/6030012345678904." + std::string(kHash), "check character Y" },
-            { "RSSMRA80A01F205X/6030012345678905." + std::string(kHash), "check digit 5" },
+            { "RSSMRA80A01F205X/603001234567890A." + std::string(kHash), "'A' at position 16" },
             { "RSSMRA80A01F205X/603001234567890." + std::string(kHash), "15 bytes" },
             { "RSSMRA80A01F205X/6030012345678904.", "hash has 0 characters" },
             { good.substr(0, good.size() - 1), "hash has 27 characters" },

@@ -88,7 +88,9 @@ void readFile_noFci_readsUntil6B00(void** state)
         f->script.expect(kSelectDatiFci, "90 00")
             .expect("00 B0 00 00 FF", answer(ByteView(data).first(255)))
             .expect("00 B0 00 FF FF", answer(ByteView(data).subspan(255)))
-            .expect("00 B0 01 FE FF", "6B 00");
+            .expect("00 B0 01 FE FF", "6B 00")
+            // One byte at the same offset: refused too, so this is the end of the file.
+            .expect("00 B0 01 FE 01", "6B 00");
         CnsCard card(f->script, cns::classicProfile());
         c.bytes(card.readFile(kDatiPersonali), data, "file");
     });
@@ -111,7 +113,9 @@ void readFile_noSize_emptyFile(void** state)
 {
     ScriptFixture* f = scriptOf(state);
     TSCNS_CHECK([&](Checker& c) {
-        f->script.expect(kSelectDatiFci, "90 00").expect("00 B0 00 00 FF", "6B 00");
+        f->script.expect(kSelectDatiFci, "90 00")
+            .expect("00 B0 00 00 FF", "6B 00")
+            .expect("00 B0 00 00 01", "6B 00");
         CnsCard card(f->script, cns::classicProfile());
         c.eq(card.readFile(kDatiPersonali).size(), 0, "size");
     });
@@ -124,7 +128,8 @@ void readFile_fciSize400_6B00At255_isTruncated(void** state)
         const Bytes data = pattern(255);
         f->script.expect(kSelectDatiFci, sw(kFci400) + "9000")
             .expect("00 B0 00 00 FF", answer(data))
-            .expect("00 B0 00 FF 91", "6B 00");
+            .expect("00 B0 00 FF 91", "6B 00")
+            .expect("00 B0 00 FF 01", "6B 00");
         CnsCard card(f->script, cns::classicProfile());
         c.throws(
             Errc::Transport, [&] { (void)card.readFile(kDatiPersonali); }, "6B00 before the end",
@@ -180,24 +185,50 @@ void readFile_chunkLongerThanAsked_isTransport(void** state)
     });
 }
 
-void readFile_malformedFci_isTransport(void** state)
+// A card that refuses a read running past the end of the EF (6B00) while a shorter one works:
+// it is asked for half as many bytes until the end.
+void readFile_6B00PastTheEnd_asksForLess(void** state)
 {
     ScriptFixture* f = scriptOf(state);
     TSCNS_CHECK([&](Checker& c) {
-        f->script
-            .expect(kSelectDatiFci, "6F 05 80 02 01 90 00") // TLV runs past the end
-            .expect(kSelectDatiFci, "01 02 03 90 00") // not an FCI/FCP template
-            .expect(kSelectDatiFci, "6F 04 80 02 80 01 90 00"); // 32769 bytes: too large
+        const Bytes data = pattern(300);
+        f->script.expect(kSelectDatiFci, "90 00")
+            .expect("00 B0 00 00 FF", answer(ByteView(data).first(255)))
+            .expect("00 B0 00 FF FF", "6B 00")
+            .expect("00 B0 00 FF 01", answer(ByteView(data).subspan(255, 1)))
+            .expect("00 B0 01 00 7F", "6B 00")
+            .expect("00 B0 01 00 01", answer(ByteView(data).subspan(256, 1)))
+            .expect("00 B0 01 01 3F", "6B 00")
+            .expect("00 B0 01 01 01", answer(ByteView(data).subspan(257, 1)))
+            .expect("00 B0 01 02 1F", answer(ByteView(data).subspan(258, 31)))
+            .expect("00 B0 01 21 1F", "6B 00")
+            .expect("00 B0 01 21 01", answer(ByteView(data).subspan(289, 1)))
+            .expect("00 B0 01 22 0F", "6B 00")
+            .expect("00 B0 01 22 01", answer(ByteView(data).subspan(290, 1)))
+            .expect("00 B0 01 23 07", answer(ByteView(data).subspan(291, 7)))
+            .expect("00 B0 01 2A 07", "6B 00")
+            .expect("00 B0 01 2A 01", answer(ByteView(data).subspan(298, 1)))
+            .expect("00 B0 01 2B 03", "6B 00")
+            .expect("00 B0 01 2B 01", answer(ByteView(data).subspan(299, 1)))
+            .expect("00 B0 01 2C 01", "6B 00");
         CnsCard card(f->script, cns::classicProfile());
-        c.throws(
-            Errc::Transport, [&] { (void)card.readFile(kDatiPersonali); }, "truncated TLV",
-            "malformed FCI");
-        c.throws(
-            Errc::Transport, [&] { (void)card.readFile(kDatiPersonali); }, "garbage",
-            "malformed FCI");
-        c.throws(
-            Errc::Transport, [&] { (void)card.readFile(kDatiPersonali); }, "too large",
-            "too large");
+        c.bytes(card.readFile(kDatiPersonali), data, "file");
+    });
+}
+
+// An FCI that does not parse tells nothing: the file is read as one of unknown size.
+void readFile_malformedFci_isIgnored(void** state)
+{
+    ScriptFixture* f = scriptOf(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const Bytes data = pattern(100);
+        for (const char* fci : { "6F 05 80 02 01 90 00", // TLV runs past the end
+                 "01 02 03 90 00", // not an FCI/FCP template
+                 "6F 04 80 02 80 01 90 00" }) // 32769 bytes: more than READ BINARY reaches
+            f->script.expect(kSelectDatiFci, fci).expect("00 B0 00 00 FF", answer(data));
+        CnsCard card(f->script, cns::classicProfile());
+        for (const char* what : { "truncated TLV", "garbage", "too large" })
+            c.bytes(card.readFile(kDatiPersonali), data, what);
     });
 }
 
@@ -598,21 +629,54 @@ void identify_validId_returnsProfileAndId(void** state)
     });
 }
 
+/// SELECT AID with FCI of the CNS applications identify() tries when EF_IDCarta is not at MF
+/// level, in its order for a non-application hint.
+constexpr const char* kSelectAceAid = "00 A4 04 00 0C A0 00 00 05 30 00 0B 10 40 01 02 1A 00";
+constexpr const char* kSelectChipDocAid = "00 A4 04 00 0C A0 00 00 05 30 00 0B 10 40 01 01 1B 00";
+constexpr const char* kSelectJSign4Aid = "00 A4 04 00 08 A0 00 00 00 95 01 00 4D 00";
+
+void expectNoApplication(ScriptedChannel& script)
+{
+    script.expect(kSelectAceAid, "6A 82")
+        .expect(kSelectChipDocAid, "6A 82")
+        .expect(kSelectJSign4Aid, "6A 82");
+}
+
 void identify_garbageIdCarta_isNotCnsCard(void** state)
+{
+    ScriptFixture* f = scriptOf(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string bodies[] = { "60300123456789AB", "603001234567890" };
+        for (const std::string& body : bodies) {
+            f->script.expect(kSelectIdCartaFci, "90 00")
+                .expect("00 B0 00 00 10", answer(asBytes(body)));
+            expectNoApplication(f->script);
+        }
+        const Bytes atr = fromHex(kAtrSt);
+        for (const std::string& body : bodies)
+            c.throws(
+                Errc::NotCnsCard, [&] { (void)CnsCard::identify(f->script, atr); }, body,
+                "no CNS application answers");
+    });
+}
+
+// The check digit is interpretation: a card whose ID does not follow Luhn is identified, and
+// the failed check is reported.
+void identify_nonLuhnId_isIdentifiedWithANote(void** state)
 {
     ScriptFixture* f = scriptOf(state);
     TSCNS_CHECK([&](Checker& c) {
         std::string badLuhn = validCardId();
         badLuhn.back() = static_cast<char>('0' + (badLuhn.back() - '0' + 1) % 10);
-        const std::string bodies[] = { "60300123456789AB", "603001234567890", badLuhn };
-        for (const std::string& body : bodies)
-            f->script.expect(kSelectIdCartaFci, "90 00")
-                .expect("00 B0 00 00 FF", answer(asBytes(body)));
-        const Bytes atr = fromHex(kAtrSt);
-        for (const std::string& body : bodies)
-            c.throws(
-                Errc::NotCnsCard, [&] { (void)CnsCard::identify(f->script, atr); }, body,
-                "EF_IDCarta is invalid");
+        f->script.expect(kSelectIdCartaFci, "90 00")
+            .expect("00 B0 00 00 10", answer(asBytes(badLuhn)));
+        const cns::Identification r = CnsCard::identify(f->script, fromHex(kAtrSt));
+        c.eq(r.cardId.digits, badLuhn, "card ID kept");
+        c.that(!r.cardId.checks.luhn, "Luhn reported failed");
+        bool noted = false;
+        for (const auto& n : r.notes)
+            noted = noted || n.find("Luhn") != std::string::npos;
+        c.that(noted, "a note names the Luhn check");
     });
 }
 
@@ -620,15 +684,53 @@ void identify_noIdCarta_isNotCnsCard(void** state)
 {
     ScriptFixture* f = scriptOf(state);
     TSCNS_CHECK([&](Checker& c) {
-        f->script.expect(kSelectIdCartaFci, "6A 82")
-            .expect(kSelectIdCartaFci, "6D 00")
-            .expect(kSelectIdCartaFci, "90 00")
-            .expect("00 B0 00 00 FF", "69 82");
-        const Bytes atr = fromHex(kAtrIdemia);
+        f->script.expect(kSelectIdCartaFci, "6A 82");
+        expectNoApplication(f->script);
+        f->script.expect(kSelectIdCartaFci, "6D 00");
+        expectNoApplication(f->script);
+        f->script.expect(kSelectIdCartaFci, "90 00").expect("00 B0 00 00 10", "69 82");
+        expectNoApplication(f->script);
+        const Bytes atr = fromHex(kAtrSt);
         for (const char* what : { "6A82", "6D00", "6982" })
             c.throws(
                 Errc::NotCnsCard, [&] { (void)CnsCard::identify(f->script, atr); }, what,
                 "cannot be read");
+    });
+}
+
+// Nothing at MF level, the CNS application answers its AID: EF_IDCarta is read inside it.
+void identify_applicationOnly_selectsTheAid(void** state)
+{
+    ScriptFixture* f = scriptOf(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string id = validCardId();
+        f->script.expect(kSelectIdCartaFci, "6A 82")
+            .expect(kSelectAceAid, "6A 82")
+            .expect(kSelectChipDocAid, "6F 0E 82 03 38 00 00 84 0C A0 00 00 05 30 00 0B 10 90 00")
+            .expect(kSelectIdCartaFci, "90 00")
+            .expect("00 B0 00 00 10", answer(asBytes(id)));
+        const cns::Identification r = CnsCard::identify(f->script, fromHex(kAtrSt));
+        c.that(r.profile.family == cns::Family::ChipDocCns, "ChipDoc CNS applet");
+        c.eq(r.cardId.digits, id, "card ID from inside the application");
+    });
+}
+
+// ACe 2025 with no EF_IDCarta in the application: the ID comes from D003 (packed BCD, bytes 2..9).
+void identify_aceD003_readsTheBcdId(void** state)
+{
+    ScriptFixture* f = scriptOf(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const Bytes atr
+            = fromHex("3B FF 18 00 FF 81 31 FE 4D 00 6B 04 04 B8 5B 01 F1 01 43 4E 53 10 31 80 9D");
+        f->script.expect(kSelectIdCartaFci, "6A 82")
+            .expect(kSelectAceAid, "90 00")
+            .expect(kSelectIdCartaFci, "6A 82")
+            .expect("00 A4 08 00 02 D0 03 00", "90 00")
+            .expect("00 B0 00 00 10", "5A 08 60 30 01 23 45 67 89 05 90 00");
+        const cns::Identification r = CnsCard::identify(f->script, atr);
+        c.that(r.profile.family == cns::Family::Ace2025, "ACe 2025");
+        c.eq(r.cardId.digits, std::string_view("6030012345678905"), "BCD card ID");
+        c.that(!r.cardId.checks.luhn, "its check reported");
     });
 }
 
@@ -637,12 +739,13 @@ void identify_malformedAtr_theProbeDecides(void** state)
     ScriptFixture* f = scriptOf(state);
     TSCNS_CHECK([&](Checker& c) {
         const std::string id = validCardId();
-        f->script.expect(kSelectIdCartaFci, "90 00").expect("00 B0 00 00 FF", answer(asBytes(id)));
-        const Bytes atr = fromHex("3B 80 80 01 01"); // bare contactless ATR
+        f->script.expect(kSelectIdCartaFci, "90 00").expect("00 B0 00 00 10", answer(asBytes(id)));
+        const Bytes atr = fromHex("3B 80 80 01"); // truncated: no verdict from the ATR
         const cns::Identification r = CnsCard::identify(f->script, atr);
         c.that(r.profile.family == cns::Family::Classic, "classic by default");
         c.eq(r.profile.referenceFlag, 0, "no STIncard flag");
         c.that(!r.atrInfo.has_value(), "no CNS ATR structure");
+        c.that(!r.atrRecognised, "unknown ATR");
         c.eq(r.cardId.digits, id, "card ID");
     });
 }
@@ -674,7 +777,8 @@ int runCnsCardScriptTests()
         SCRIPTED(readFile_fciSize400_shortChunk_isTruncated),
         SCRIPTED(readFile_fciSize400_6282Early_isTruncated),
         SCRIPTED(readFile_chunkLongerThanAsked_isTransport),
-        SCRIPTED(readFile_malformedFci_isTransport),
+        SCRIPTED(readFile_6B00PastTheEnd_asksForLess),
+        SCRIPTED(readFile_malformedFci_isIgnored),
         SCRIPTED(readFile_select6A82_isCardRejectedWithStatusWord),
         SCRIPTED(readFile_readRefused_mapsThroughTheTable),
         SCRIPTED(readFile_selectAnswers61xx_usesGetResponse),
@@ -702,6 +806,9 @@ int runCnsCardScriptTests()
         SCRIPTED(getChallenge_wrongLength_isTransport),
         SCRIPTED(identify_validId_returnsProfileAndId),
         SCRIPTED(identify_garbageIdCarta_isNotCnsCard),
+        SCRIPTED(identify_nonLuhnId_isIdentifiedWithANote),
+        SCRIPTED(identify_applicationOnly_selectsTheAid),
+        SCRIPTED(identify_aceD003_readsTheBcdId),
         SCRIPTED(identify_noIdCarta_isNotCnsCard),
         SCRIPTED(identify_malformedAtr_theProbeDecides),
         SCRIPTED(identify_transportError_propagates),

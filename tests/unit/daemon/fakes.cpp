@@ -9,17 +9,35 @@
 namespace tscns::test {
 
 namespace {
-    /// The channel a session uses: through the service, so that APDUs are counted and a removed
-    /// card fails as PC/SC does.
-    class ServiceChannel final : public apdu::CardChannel {
+    /// The transaction a session uses: through the service, so that APDUs are counted, a removed
+    /// card fails as PC/SC does, and the reset after a PIN is seen.
+    class ServiceTransaction final : public cns::LinkTransaction {
     public:
-        explicit ServiceChannel(FakeCardService& service)
+        explicit ServiceTransaction(FakeCardService& service)
             : service_(service)
         {
         }
         apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override
         {
             return service_.transmit(command);
+        }
+        void endWithReset() override { service_.resetCard(); }
+
+    private:
+        FakeCardService& service_;
+    };
+
+    class ServiceLink final : public cns::CardLink {
+    public:
+        explicit ServiceLink(FakeCardService& service)
+            : service_(service)
+        {
+        }
+        [[nodiscard]] const Bytes& atr() const override { return service_.card().atr(); }
+        [[nodiscard]] unsigned resetCount() const override { return 0; }
+        [[nodiscard]] std::unique_ptr<cns::LinkTransaction> beginTransaction() override
+        {
+            return std::make_unique<ServiceTransaction>(service_);
         }
 
     private:
@@ -29,8 +47,7 @@ namespace {
     class FakeSession final : public daemon::CardSession {
     public:
         explicit FakeSession(FakeCardService& service)
-            : channel_(service)
-            , inner_(channel_, service.card().atr(), [&service] { service.resetCard(); })
+            : inner_(std::make_unique<ServiceLink>(service))
         {
         }
         [[nodiscard]] const std::string& cardId() const override { return inner_.cardId(); }
@@ -38,9 +55,9 @@ namespace {
         cns::PinStatus pinStatus() override { return inner_.pinStatus(); }
         void verifyPin(const SecureBytes& pin) override { inner_.verifyPin(pin); }
         Bytes rsaRaw(ByteView block) override { return inner_.rsaRaw(block); }
+        void finish() override { inner_.finish(); }
 
     private:
-        ServiceChannel channel_;
         daemon::CnsCardSession inner_;
     };
 } // namespace

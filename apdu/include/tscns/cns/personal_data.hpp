@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tscns::cns {
 
@@ -46,18 +47,21 @@ struct PersonalData {
     std::string residenceAddress; ///< 15
     std::string expatriationNotes; ///< 16
 
-    /// Parses the EF content (the 400-byte file, padding included, or any prefix of it that
-    /// ends at a field boundary).
+    /// What did not fit the expected encoding; the fields above are a best effort.
+    std::vector<std::string> warnings;
+
+    /// Parses the EF content (the 400-byte file, padding included, or any prefix of it), as
+    /// much as it allows.
     ///
     /// Layout: 6 hex digits (header), then per field 2 hex digits of length (either case) and
-    /// that many characters. Parsing is sequential with bounds checks and ignores the header's
-    /// value. It stops after field 16, at the end of the data, or at a 00 byte where a length
-    /// is expected; everything after that must be 00 padding. Fewer than 16 fields are accepted
-    /// only when the data ends there cleanly and at least 9 are present. Field text must be
-    /// printable ASCII (20..7E). Non-empty dates must be valid DDMMYYYY days.
-    /// Throws Error(BadArgument) naming the field and offset for: data shorter than the header,
-    /// non-hex header or length digits, a length running past the end, a non-printable byte,
-    /// a bad date, fewer than 9 fields, non-zero bytes after the last field.
+    /// that many bytes. Parsing is sequential with bounds checks and ignores the header's value
+    /// (both conventions occur: with or without the 6 header characters). It stops after field
+    /// 16, at the end of the data, or at a 00/FF byte where a length is expected. Everything
+    /// odd becomes a warning, never an error: a non-hex header or length (the fields stop
+    /// there), a length running past the end (the field keeps what there is), bytes beyond
+    /// ASCII (read as Latin-1, returned as UTF-8), control bytes (U+FFFD), invalid dates
+    /// (nullopt), fewer than 9 fields, data after the last field.
+    /// Throws Error(CardData) only when not one field can be read.
     static PersonalData parse(ByteView ef);
 
     [[nodiscard]] HeaderMeaning headerMeaning() const noexcept;

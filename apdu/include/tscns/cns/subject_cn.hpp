@@ -20,8 +20,9 @@ struct SubjectCn {
     Bytes hash; ///< decoded, 20 bytes
 
     /// Parses the CN attribute value only (no "CN=" prefix, no other RDNs):
-    /// a valid codice fiscale, '/', a valid 16-digit card ID (Luhn), '.', 28 base64 characters
-    /// (27 of A-Z a-z 0-9 + / and one '=' pad). Throws Error(BadArgument) naming the part.
+    /// a valid codice fiscale, '/', 16 digits (the card ID: its type and check digit are only
+    /// reported in cardId.checks), '.', 28 base64 characters (27 of A-Z a-z 0-9 + / and one '='
+    /// pad). Throws Error(CardData) naming the part.
     static SubjectCn parse(std::string_view cn);
 
     friend bool operator==(const SubjectCn&, const SubjectCn&) = default;

@@ -91,6 +91,11 @@ public:
     /// leaving the card as it is, so that no verified PIN outlives the transaction (cns-auth.md
     /// §3.6: "PIN every time"). Other applications see the reset (SCARD_W_RESET_CARD).
     void resetCardOnEnd() noexcept { reset_ = true; }
+    /// Ends the transaction now with a card reset (SCardEndTransaction(SCARD_RESET_CARD)). A card
+    /// that has left the reader took its state with it: that counts as done. Any other failure
+    /// throws (Errc from the PC/SC table): the caller must not assume the PIN is gone. The
+    /// transaction is over afterwards, whatever happened.
+    void endWithReset();
 
 private:
     friend class Card;
