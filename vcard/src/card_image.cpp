@@ -150,6 +150,31 @@ namespace {
         if (!isSecretText(r.puk)) bad(file, "\"puk\" must have 1 to 8 printable characters");
         r.keyBits = field<unsigned>(file, j, "keyBits", false);
         r.seed = field<std::uint64_t>(file, j, "seed", false);
+        if (const auto q = j.find("quirks"); q != j.end() && !q->is_null()) {
+            if (!q->is_object()) bad(file, "\"quirks\" must be an object");
+            CardQuirks d;
+            const auto get = [&](const char* key, auto fallback) {
+                using T = decltype(fallback);
+                const auto it = q->find(key);
+                if (it == q->end() || it->is_null()) return fallback;
+                try {
+                    return it->template get<T>();
+                } catch (const nlohmann::json::exception&) {
+                    bad(file, std::string("quirks.") + key + " has the wrong type");
+                }
+            };
+            r.quirks.pad = get("pad", d.pad);
+            r.quirks.efSize = get("efSize", d.efSize);
+            r.quirks.personalHeader = get("personalHeader", d.personalHeader);
+            r.quirks.noFci = get("noFci", d.noFci);
+            r.quirks.readEnd = get("readEnd", d.readEnd);
+            r.quirks.aidRequired = get("aidRequired", d.aidRequired);
+            try {
+                checkQuirks(r.quirks);
+            } catch (const Error& e) {
+                bad(file, e.message());
+            }
+        }
         return r;
     }
 
@@ -232,10 +257,27 @@ namespace {
         j["puk"] = r.puk;
         j["keyBits"] = r.keyBits;
         j["seed"] = r.seed;
+        const CardQuirks& q = r.quirks;
+        j["quirks"] = Json { { "pad", q.pad }, { "efSize", q.efSize },
+            { "personalHeader", q.personalHeader }, { "noFci", q.noFci }, { "readEnd", q.readEnd },
+            { "aidRequired", q.aidRequired } };
         return j;
     }
 
 } // namespace
+
+void checkQuirks(const CardQuirks& q)
+{
+    if (q.pad != "none" && q.pad != "00" && q.pad != "ff")
+        throw Error(Errc::BadArgument, "pad must be 00, ff or none (got '" + q.pad + "')");
+    if (q.personalHeader != "including" && q.personalHeader != "excluding")
+        throw Error(Errc::BadArgument,
+            "personal-header must be including or excluding (got '" + q.personalHeader + "')");
+    if (q.readEnd != "9000" && q.readEnd != "6282" && q.readEnd != "6b00")
+        throw Error(
+            Errc::BadArgument, "read-end must be 9000, 6282 or 6b00 (got '" + q.readEnd + "')");
+    if (q.efSize > 0x7FFF) throw Error(Errc::BadArgument, "ef-size must be at most 32767 bytes");
+}
 
 FilePath parseFilePath(std::string_view text)
 {

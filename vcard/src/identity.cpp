@@ -244,7 +244,7 @@ bool luhnValid(std::string_view digits) noexcept
     }
 }
 
-Bytes encodeDatiPersonali(const DatiPersonali& fields, std::size_t efSize)
+Bytes encodeDatiPersonali(const DatiPersonali& fields, std::size_t efSize, bool headerCountsItself)
 {
     std::string body;
     char buf[8];
@@ -259,7 +259,8 @@ Bytes encodeDatiPersonali(const DatiPersonali& fields, std::size_t efSize)
     const std::size_t total = 6 + body.size();
     if (total > efSize || total > 0xFFFFFF)
         throw Error(Errc::BadArgument, "EF_DatiPersonali: data does not fit the EF");
-    std::snprintf(buf, sizeof buf, "%06X", static_cast<unsigned>(total));
+    std::snprintf(
+        buf, sizeof buf, "%06X", static_cast<unsigned>(headerCountsItself ? total : body.size()));
     Bytes out(efSize, 0x00);
     std::copy(buf, buf + 6, out.begin());
     std::copy(body.begin(), body.end(), out.begin() + 6);

@@ -72,6 +72,20 @@ Options:
   --force               replace an existing card image in DIR
   --json                print the card record as JSON
   -h, --help            show this help
+
+What real cards do differently (stored in card.json "quirks", see docs/vcard.md):
+  --card-id DIGITS      the card ID: any 16 digits, Luhn check digit or not
+  --pad 00|ff|none      pad the certificate EF to a fixed size (default none)
+  --ef-size N           size of the padded certificate EF (default 2048)
+  --personal-header including|excluding
+                        EF_DatiPersonali's length header counts its own 6 characters
+                        (default, like the real card) or only what follows
+  --no-fci              SELECT answers 90 00 without FCI, whatever P2 asks
+  --read-end 9000|6282|6b00
+                        a READ BINARY running past the end of a file answers the remaining
+                        bytes with 90 00 (default) or 62 82, or is refused with 6B 00
+  --aid-required        nothing is reachable before SELECT AID of the CNS application
+                        (ace-2025; always so on chipdoc-cns and st-2022-nfc)
 )";
 
 constexpr std::string_view kProfilesUsage = R"(Usage: tscns-vcard profiles [--json]
@@ -142,6 +156,12 @@ void printSummary(const fs::path& dir, const CardImage& image)
                   << "  valid           " << r.issueDate << " to " << r.expiryDate << "\n"
                   << "  key             RSA-" << r.keyBits << "\n"
                   << "  PIN / PUK       " << r.pin << " / " << r.puk << "\n";
+        const CardQuirks& q = r.quirks;
+        if (!(q == CardQuirks {}))
+            std::cout << "  quirks          pad " << q.pad
+                      << (q.efSize ? " to " + std::to_string(q.efSize) : "") << ", personal header "
+                      << q.personalHeader << (q.noFci ? ", no FCI" : "") << ", read end "
+                      << q.readEnd << (q.aidRequired ? ", AID required" : "") << "\n";
     } else {
         std::cout << "  (not a CNS: no CNS files, PIN or key on the card)\n";
     }
@@ -183,6 +203,23 @@ int commandNew(Args& args)
             options.puk = args.value(word, inlineValue);
         } else if (word == "--issuer") {
             options.region = args.value(word, inlineValue);
+        } else if (word == "--card-id") {
+            options.cardId = args.value(word, inlineValue);
+        } else if (word == "--pad") {
+            options.quirks.pad = args.value(word, inlineValue);
+            if (options.quirks.pad == "FF") options.quirks.pad = "ff";
+        } else if (word == "--ef-size") {
+            options.quirks.efSize
+                = static_cast<std::size_t>(parseNumber(word, args.value(word, inlineValue)));
+        } else if (word == "--personal-header") {
+            options.quirks.personalHeader = args.value(word, inlineValue);
+        } else if (word == "--no-fci") {
+            options.quirks.noFci = true;
+        } else if (word == "--read-end") {
+            options.quirks.readEnd = args.value(word, inlineValue);
+            if (options.quirks.readEnd == "6B00") options.quirks.readEnd = "6b00";
+        } else if (word == "--aid-required") {
+            options.quirks.aidRequired = true;
         } else if (word == "--force") {
             force = true;
         } else if (word == "--json") {
@@ -264,6 +301,12 @@ int commandProfiles(Args& args)
                 j["keyRef"] = p.keyRef;
                 j["pinRefs"] = refsText(p.pinRefs);
                 j["pukRefs"] = refsText(p.pukRefs);
+                j["certForm"] = p.wrappedCertificate ? "wrapped-1204" : "der";
+                j["aid"] = p.aidHex.empty() ? Json(nullptr) : Json(p.aidHex);
+                j["aidRequired"] = p.aidRequired ? Json("always")
+                    : p.aidRequiredOption        ? Json("option")
+                                                 : Json("never");
+                j["idBcdPath"] = p.idBcdPath.empty() ? Json(nullptr) : Json(p.idBcdPath);
             }
             j["maxChallenge"] = p.maxChallenge;
             list.push_back(std::move(j));
@@ -283,6 +326,16 @@ int commandProfiles(Args& args)
                       << (p.keyDf.empty() ? "" : " in DF ") << p.keyDf << ", cert " << p.certPath
                       << ", PIN " << refsText(p.pinRefs) << ", PUK " << refsText(p.pukRefs)
                       << ", challenge <= " << p.maxChallenge << "\n";
+            if (p.wrappedCertificate)
+                std::cout << "    cert  wrapped (Infocamere 1204: 01, length, 00 00, DER)\n";
+            if (!p.aidHex.empty())
+                std::cout << "    AID   " << p.aidHex
+                          << (p.aidRequired ? " (required: nothing before SELECT AID)"
+                                     : p.aidRequiredOption ? " (--aid-required: nothing before it)"
+                                                           : "")
+                          << "\n";
+            if (!p.idBcdPath.empty())
+                std::cout << "    ID    also in " << p.idBcdPath << " (packed BCD)\n";
         }
     }
     return kExitOk;

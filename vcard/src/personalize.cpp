@@ -215,6 +215,42 @@ namespace {
         return out;
     }
 
+    /// The certificate EF: DER, or the Infocamere "1204" wrapper (01, DER length in 2 bytes,
+    /// 00 00, DER), then the padding of a fixed-size EF.
+    Bytes certificateEf(const Bytes& der, bool wrapped, const CardQuirks& q)
+    {
+        Bytes ef;
+        ef.reserve(der.size() + 5);
+        if (wrapped) {
+            for (const std::uint8_t b :
+                { std::uint8_t { 0x01 }, static_cast<std::uint8_t>(der.size() >> 8),
+                    static_cast<std::uint8_t>(der.size() & 0xFF), std::uint8_t { 0 },
+                    std::uint8_t { 0 } })
+                ef.push_back(b);
+        }
+        for (const std::uint8_t b : der)
+            ef.push_back(b);
+        if (q.pad != "none") {
+            if (q.efSize < ef.size())
+                throw Error(Errc::BadArgument,
+                    "ef-size " + std::to_string(q.efSize) + " is smaller than the certificate EF ("
+                        + std::to_string(ef.size()) + " bytes)");
+            ef.resize(q.efSize, q.pad == "ff" ? 0xFF : 0x00);
+        }
+        return ef;
+    }
+
+    /// ACe 2025 D003: 10 bytes, the 16 digits as packed BCD in bytes 2..9. Bytes 0..1 are not
+    /// documented; "5A 08" (application PAN tag, 8 bytes) is our choice.
+    Bytes bcdId(const std::string& digits)
+    {
+        Bytes out { 0x5A, 0x08 };
+        for (std::size_t i = 0; i + 1 < digits.size(); i += 2)
+            out.push_back(
+                static_cast<std::uint8_t>(((digits[i] - '0') << 4) | (digits[i + 1] - '0')));
+        return out;
+    }
+
 } // namespace
 
 void checkPersonalizeOptions(const PersonalizeOptions& o)
@@ -231,6 +267,15 @@ void checkPersonalizeOptions(const PersonalizeOptions& o)
     if (o.region.size() != 3 || !allDigits(o.region))
         throw Error(Errc::BadArgument,
             "the issuer region must be 3 digits, e.g. 030 (Lombardia), 090 (Toscana)");
+    if (o.cardId && (o.cardId->size() != 16 || !allDigits(*o.cardId)))
+        throw Error(Errc::BadArgument, "the card ID must be 16 digits");
+    checkQuirks(o.quirks);
+    if (o.quirks.pad == "none" && o.quirks.efSize != 0)
+        throw Error(Errc::BadArgument, "an EF size needs padding (--pad 00 or ff)");
+    if (o.quirks.aidRequired && !profile.aidRequired && !profile.aidRequiredOption)
+        throw Error(Errc::BadArgument,
+            "profile " + std::string(profile.name)
+                + " has no CNS application to require (aid-required: ace-2025)");
 }
 
 CardImage personalize(const PersonalizeOptions& options)
@@ -248,6 +293,7 @@ CardImage personalize(const PersonalizeOptions& options)
     // Card ID (§2): type 6 (regional citizen) + region + 11 digits + Luhn check digit.
     std::string cardId = "6" + options.region + cardStream.digits(11);
     cardId.push_back(luhnCheckDigit(cardId));
+    if (options.cardId) cardId = *options.cardId; // any 16 digits, as a real series may have
 
     CardImage image;
     CardRecord& r = image.record;
@@ -269,6 +315,10 @@ CardImage personalize(const PersonalizeOptions& options)
     r.puk = options.puk ? *options.puk : SeedStream(seed, "puk").digits(8);
     r.keyBits = keyBits;
     r.seed = seed;
+    r.quirks = options.quirks;
+    if (r.quirks.pad != "none" && r.quirks.efSize == 0)
+        r.quirks.efSize = PersonalizeOptions::kDefaultPaddedEfSize;
+    if (profile.aidRequired) r.quirks.aidRequired = true;
     image.state = CardState { r.pin, r.puk, kPinTriesMax, kPukTriesMax };
 
     // EF_DatiPersonali with the TS-CNS population: fields 1-7, 9, 11, 14 (§3).
@@ -283,7 +333,8 @@ CardImage personalize(const PersonalizeOptions& options)
     dati[static_cast<std::size_t>(DatiField::CodiceFiscale)] = r.codiceFiscale;
     dati[static_cast<std::size_t>(DatiField::BirthMunicipality)] = holder.birthPlace;
     dati[static_cast<std::size_t>(DatiField::ResidenceMunicipality)] = holder.residence;
-    const Bytes datiPersonali = encodeDatiPersonali(dati);
+    const Bytes datiPersonali
+        = encodeDatiPersonali(dati, kDatiPersonaliSize, r.quirks.personalHeader == "including");
 
     // Keys and certificates.
     ossl::PkeyPtr caKey = ossl::deterministicRsaKey(kCaKeyBits, seed, "ca-key");
@@ -316,7 +367,10 @@ CardImage personalize(const PersonalizeOptions& options)
     if (profile.cnsApplication) {
         image.files[parseFilePath("3F00/1000/1003")] = Bytes(cardId.begin(), cardId.end());
         image.files[parseFilePath("3F00/1100/1102")] = datiPersonali;
-        image.files[parseFilePath(profile.certPath)] = ossl::certificateDer(cert.get());
+        image.files[parseFilePath(profile.certPath)]
+            = certificateEf(ossl::certificateDer(cert.get()), profile.wrappedCertificate, r.quirks);
+        if (!profile.idBcdPath.empty())
+            image.files[parseFilePath(profile.idBcdPath)] = bcdId(cardId);
         if (!profile.cardNamePath.empty())
             image.files[parseFilePath(profile.cardNamePath)]
                 = Bytes(kCardName.begin(), kCardName.end());

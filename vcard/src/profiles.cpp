@@ -11,7 +11,7 @@ namespace tscns::vcard {
 
 namespace {
 
-    constexpr std::array<Profile, 5> kProfiles { {
+    constexpr std::array<Profile, 9> kProfiles { {
         {
             .name = "st-cns11",
             .description = "ST/STIncard TS-CNS 1.1 (ST 2021), RSA-2048, classic layout",
@@ -86,6 +86,89 @@ namespace {
             .pinRefs = { 0x10, 0x00 },
             .pukRefs = { 0x11, 0x00 },
             .maxChallenge = 32,
+        },
+        {
+            .name = "infocamere-1204",
+            .description = "Infocamere \"1204\" TS-CNS, RSA-2048, wrapped certificate in 2FFF/8228",
+            .chipMaker = "STMicroelectronics",
+            .maskMaker = "STIncard",
+            // A CNS 1.1 ATR of the STIncard family (H4 09); the layout is what tells the kind.
+            .atrHex = "3B FF 18 00 FF 81 31 FE 55 00 6B 02 09 02 00 01 11 01 43 4E 53 11 31 80 8E",
+            .defaultKeyBits = 2048,
+            .cnsApplication = true,
+            .certPath = "3F00/2FFF/8228",
+            .keyDf = "",
+            .extraDf = "3F00/1400",
+            .cardNamePath = "",
+            // OpenSC's "CNS01" keyset: key reference 21, PIN 10 (pkcs15-itacns.c).
+            .keyRef = 0x21,
+            .pinRefs = { 0x10, 0x90 },
+            .pukRefs = { 0x11, 0x91 },
+            .maxChallenge = 256,
+            .wrappedCertificate = true,
+        },
+        {
+            .name = "ace-2025",
+            .description = "Actalis ACe 2025 TS-CNS, RSA-2048, CNS application by AID, "
+                           "certificate in DA01/C001",
+            .chipMaker = "NXP",
+            .maskMaker = "G&D",
+            // OpenSC #3804 (Tuscany 2025 card).
+            .atrHex = "3B FF 18 00 FF 81 31 FE 4D 00 6B 04 04 B8 5B 01 F1 01 43 4E 53 10 31 80 9D",
+            .defaultKeyBits = 2048,
+            .cnsApplication = true,
+            .certPath = "3F00/DA01/C001",
+            .keyDf = "",
+            .extraDf = "3F00/1400",
+            .cardNamePath = "",
+            .keyRef = 0x01,
+            .pinRefs = { 0x10, 0x00 },
+            .pukRefs = { 0x11, 0x00 },
+            .maxChallenge = 256,
+            .aidHex = "A0 00 00 05 30 00 0B 10 40 01 02 1A",
+            .aidRequiredOption = true,
+            .otherAidHex = "A0 00 00 05 30 45 53 49 47 4E", // "ESIGN"
+            .idBcdPath = "3F00/D003",
+        },
+        {
+            .name = "chipdoc-cns",
+            .description = "Bit4id ChipDoc CNS applet, RSA-2048, classic files behind SELECT AID",
+            .chipMaker = "(ATR H3 15)",
+            .maskMaker = "Bit4id",
+            .atrHex = "3B FF 18 00 00 81 31 FE 45 00 6B 15 0C 03 02 01 01 01 43 4E 53 10 31 80 61",
+            .defaultKeyBits = 2048,
+            .cnsApplication = true,
+            .certPath = "3F00/1100/1101",
+            .keyDf = "",
+            .extraDf = "3F00/1400",
+            .cardNamePath = "",
+            .keyRef = 0x01,
+            .pinRefs = { 0x10, 0x00 },
+            .pukRefs = { 0x11, 0x00 },
+            .maxChallenge = 256,
+            .aidHex = "A0 00 00 05 30 00 0B 10 40 01 01 1B",
+            .aidRequired = true,
+        },
+        {
+            .name = "st-2022-nfc",
+            .description = "ST 2022 TS-CNS over NFC (bare ATR), RSA-2048, JSign4 application",
+            .chipMaker = "STMicroelectronics",
+            .maskMaker = "(contactless: no historical bytes)",
+            // OpenSC #3755 / PR #3806.
+            .atrHex = "3B 80 80 01 01",
+            .defaultKeyBits = 2048,
+            .cnsApplication = true,
+            .certPath = "3F00/1100/1101",
+            .keyDf = "",
+            .extraDf = "3F00/1400",
+            .cardNamePath = "",
+            .keyRef = 0x01,
+            .pinRefs = { 0x10, 0x90 },
+            .pukRefs = { 0x11, 0x91 },
+            .maxChallenge = 256,
+            .aidHex = "A0 00 00 00 95 01 00 4D",
+            .aidRequired = true,
+            .getDataName = "JSign4",
         },
         {
             .name = "foreign-idemia",

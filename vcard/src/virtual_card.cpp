@@ -34,6 +34,7 @@ namespace {
     constexpr std::uint8_t kInsManageSecurityEnvironment = 0x22;
     constexpr std::uint8_t kInsPerformSecurityOperation = 0x2A;
     constexpr std::uint8_t kInsGetChallenge = 0x84;
+    constexpr std::uint8_t kInsGetData = 0xCA;
 
     constexpr std::uint8_t kClaChaining = 0x10; // ISO 7816-4 §5.1.1 command chaining
     constexpr std::size_t kPinBlock = 8; // PIN/PUK stored length, FF-padded (§5)
@@ -108,9 +109,19 @@ struct VirtualCnsCard::Impl {
     SecurityOp securityOp = SecurityOp::None;
     FilePath mseDf;
     std::optional<Chain> chain;
+    bool applicationSelected = false; ///< the CNS application was selected by AID
+
+    // From the profile and the image's quirks (makeImpl).
+    Bytes aid;
+    Bytes otherAid;
+    bool aidRequired = false;
+
+    /// On a card that needs SELECT AID first, nothing of the CNS is reachable before it.
+    [[nodiscard]] bool locked() const noexcept { return aidRequired && !applicationSelected; }
 
     void clearSecurityState()
     {
+        applicationSelected = false;
         currentDf = FilePath { kMfFid };
         currentEf.reset();
         pinVerified = false;
@@ -134,6 +145,8 @@ struct VirtualCnsCard::Impl {
     Reply manageSecurityEnvironment(const CommandApdu& cmd);
     Reply performSecurityOperation(const CommandApdu& cmd);
     Reply getChallenge(const CommandApdu& cmd);
+    Reply selectAid(const CommandApdu& cmd);
+    Reply getData(const CommandApdu& cmd);
 
     Reply wrongPin();
     Reply wrongPuk();
@@ -177,9 +190,16 @@ Reply VirtualCnsCard::Impl::dispatch(CommandApdu cmd)
         chain.reset();
     }
 
+    // Before SELECT AID of the application (aid-required cards): files, PINs and keys answer as
+    // if absent (6A82 for files, 6A88 for references).
+    if (locked() && cmd.ins != kInsSelect && cmd.ins != kInsGetChallenge && cmd.ins != kInsGetData)
+        return status(cmd.ins == kInsReadBinary ? sw::kCommandNotAllowed : sw::kReferenceNotFound);
+
     switch (cmd.ins) {
     case kInsSelect:
         return select(cmd);
+    case kInsGetData:
+        return getData(cmd);
     case kInsReadBinary:
         return readBinary(cmd);
     case kInsVerify:
@@ -219,9 +239,8 @@ Reply VirtualCnsCard::Impl::select(const CommandApdu& cmd)
             return status(sw::kWrongLength);
         }
         break;
-    case 0x04: // by DF name: the contact CNS exposes no AID, so every probe is "not found" (§8)
-        if (cmd.data.empty() || cmd.data.size() > 16) return status(sw::kWrongLength);
-        return status(sw::kFileNotFound);
+    case 0x04: // by DF name: the CNS application of AID-based cards, else "not found" (§8)
+        return selectAid(cmd);
     case 0x08: // path from the MF, MF excluded
     case 0x09: // path from the current DF
         if (cmd.data.empty() || cmd.data.size() % 2 != 0) return status(sw::kWrongLength);
@@ -230,10 +249,10 @@ Reply VirtualCnsCard::Impl::select(const CommandApdu& cmd)
     default:
         return status(sw::kIncorrectP1P2);
     }
-    if (!target) return status(sw::kFileNotFound); // current file unchanged
+    if (!target || locked()) return status(sw::kFileNotFound); // current file unchanged
 
     Reply reply;
-    if (cmd.p2 != 0x0C) {
+    if (cmd.p2 != 0x0C && !image.record.quirks.noFci) {
         reply.data = tree->controlInfo(*target, cmd.p2 == 0x00 ? 0x6F : 0x62);
         if (cmd.le && *cmd.le < reply.data.size())
             return status(StatusWord(0x6C, static_cast<std::uint8_t>(reply.data.size())));
@@ -248,6 +267,46 @@ Reply VirtualCnsCard::Impl::select(const CommandApdu& cmd)
     return reply;
 }
 
+Reply VirtualCnsCard::Impl::selectAid(const CommandApdu& cmd)
+{
+    if (cmd.data.empty() || cmd.data.size() > 16) return status(sw::kWrongLength);
+    const bool cns
+        = !aid.empty() && std::equal(cmd.data.begin(), cmd.data.end(), aid.begin(), aid.end());
+    const bool other = !otherAid.empty()
+        && std::equal(cmd.data.begin(), cmd.data.end(), otherAid.begin(), otherAid.end());
+    if (!cns && !other) return status(sw::kFileNotFound);
+    // Another application leaves the CNS one: its files need the CNS AID again.
+    applicationSelected = cns;
+    currentDf = FilePath { kMfFid };
+    currentEf.reset();
+    Reply reply;
+    if (cns && cmd.p2 != 0x0C && !image.record.quirks.noFci) {
+        // FCI as the ACe 2025 answers it (cns-card.md §1): memory size, DF, AID, FID 3F00,
+        // life cycle and access bytes.
+        Bytes body { 0x81, 0x02, 0x7F, 0xFF, 0x82, 0x03, 0x38, 0x00, 0x00, 0x84,
+            static_cast<std::uint8_t>(aid.size()) };
+        body.insert(body.end(), aid.begin(), aid.end());
+        const Bytes rest
+            = fromHex("83 02 3F 00 85 01 01 86 09 FF FF FF FF FF FF FF FF FF 8A 01 05");
+        body.insert(body.end(), rest.begin(), rest.end());
+        reply.data = { 0x6F, static_cast<std::uint8_t>(body.size()) };
+        reply.data.insert(reply.data.end(), body.begin(), body.end());
+        if (cmd.le && *cmd.le != 0 && *cmd.le < reply.data.size())
+            return status(StatusWord(0x6C, static_cast<std::uint8_t>(reply.data.size())));
+    }
+    return reply;
+}
+
+// ---- GET DATA (ST 2022: 00 CA 01 80 names the application, "JSign4") ---------------------------
+
+Reply VirtualCnsCard::Impl::getData(const CommandApdu& cmd)
+{
+    if (profile->getDataName.empty() || cmd.p1 != 0x01 || cmd.p2 != 0x80)
+        return status(sw::kInsNotSupported); // the GET DATA probes of other drivers (§8)
+    const std::string_view name = profile->getDataName;
+    return { Bytes(name.begin(), name.end()), sw::kSuccess };
+}
+
 // ---- READ BINARY (§8: chunks <= FF, short last chunk with 9000, 6B00 past the end) ----------
 
 Reply VirtualCnsCard::Impl::readBinary(const CommandApdu& cmd)
@@ -260,8 +319,14 @@ Reply VirtualCnsCard::Impl::readBinary(const CommandApdu& cmd)
     const std::size_t offset = (std::size_t { cmd.p1 } << 8) | cmd.p2;
     if (offset >= content.size()) return status(sw::kWrongP1P2); // 6B00
     const std::size_t n = std::min(*cmd.le, content.size() - offset);
+    // A read running past the end: the remaining bytes with 90 00 (the ACe 2025, §8), with
+    // 62 82 "end of file reached", or refused with 6B00 (quirks.readEnd).
+    const bool pastEnd = n < *cmd.le;
+    const std::string& end = image.record.quirks.readEnd;
+    if (pastEnd && end == "6b00") return status(sw::kWrongP1P2);
     const auto first = content.begin() + static_cast<std::ptrdiff_t>(offset);
-    return { Bytes(first, first + static_cast<std::ptrdiff_t>(n)), sw::kSuccess };
+    return { Bytes(first, first + static_cast<std::ptrdiff_t>(n)),
+        pastEnd && end == "6282" ? sw::kEndOfFile : sw::kSuccess };
 }
 
 // ---- PIN management (§5) ----------------------------------------------------------------------
@@ -486,6 +551,10 @@ namespace {
         impl->image = std::move(image);
         impl->dir = std::move(dir);
         impl->tree.emplace(impl->image.files, *impl->profile);
+        impl->aid = impl->profile->aid();
+        if (!impl->profile->otherAidHex.empty())
+            impl->otherAid = fromHex(impl->profile->otherAidHex);
+        impl->aidRequired = impl->profile->aidRequired || impl->image.record.quirks.aidRequired;
         return impl;
     }
 

@@ -6,3 +6,4 @@ int runScriptedChannelTests();
 int runGetResponseChannelTests();
 int runCnsCardScriptTests();
 int runCnsCardVirtualCardTests();
+int runCardVarietyTests();

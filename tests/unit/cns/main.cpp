@@ -15,6 +15,7 @@ int main(int argc, char** argv)
         { "get_response_channel", runGetResponseChannelTests },
         { "cns_card_script", runCnsCardScriptTests },
         { "cns_card_vcard", runCnsCardVirtualCardTests },
+        { "cns_card_variety", runCardVarietyTests },
     };
     int failed = 0;
     for (const auto& g : kGroups) {

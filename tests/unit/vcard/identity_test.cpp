@@ -195,10 +195,10 @@ void date_arithmeticAndFormats(void**)
 void profiles_tableMatchesCnsCardDoc(void** state)
 {
     Scratch* s = scratch(state);
-    static const char* const kNames[]
-        = { "st-cns11", "athena-cns10", "cardos-cns10", "idemia-2021", "foreign-idemia" };
-    assert_int_equal(profiles().size(), 5);
-    for (std::size_t i = 0; i < 5; ++i)
+    static const char* const kNames[] = { "st-cns11", "athena-cns10", "cardos-cns10", "idemia-2021",
+        "infocamere-1204", "ace-2025", "chipdoc-cns", "st-2022-nfc", "foreign-idemia" };
+    assert_int_equal(profiles().size(), 9);
+    for (std::size_t i = 0; i < 9; ++i)
         assert_true(profiles()[i].name == kNames[i]);
     assert_true(profiles()[0].name == kDefaultProfile);
     for (const Profile& p : profiles()) {
@@ -209,9 +209,20 @@ void profiles_tableMatchesCnsCardDoc(void** state)
         for (std::size_t i = 1; i < s->bytes.size(); ++i)
             x = static_cast<std::uint8_t>(x ^ s->bytes[i]);
         assert_int_equal(x, 0);
-        // Historical bytes carry "CNS" at H10-H12 (15 historical bytes, ending 31 80 TCK).
-        assert_memory_equal(s->bytes.data() + s->bytes.size() - 7, "CNS", 3);
+        // Contact cards: "CNS" at H10-H12 (15 historical bytes, ending 31 80 TCK); the
+        // contactless one has a bare ATR and the AID it must be reached by.
+        if (s->bytes.size() > 5)
+            assert_memory_equal(s->bytes.data() + s->bytes.size() - 7, "CNS", 3);
+        else
+            assert_true(p.aidRequired && !p.aidHex.empty());
     }
+    const Profile* ace = findProfile("ace-2025");
+    assert_non_null(ace);
+    assert_true(ace->certPath == "3F00/DA01/C001" && ace->aidRequiredOption && !ace->aidRequired);
+    assert_true(ace->aidHex == "A0 00 00 05 30 00 0B 10 40 01 02 1A");
+    assert_true(findProfile("infocamere-1204")->wrappedCertificate);
+    assert_int_equal(findProfile("infocamere-1204")->keyRef, 0x21);
+    assert_true(findProfile("chipdoc-cns")->aidRequired);
     const Profile* st = findProfile("st-cns11");
     const Profile* idemia = findProfile("idemia-2021");
     const Profile* foreign = findProfile("foreign-idemia");

@@ -93,7 +93,7 @@ bool sameSeedGivesSameCard(CardFixture* f)
 
 bool defaultsComeFromTheSeed(CardFixture* f)
 {
-    PersonalizeOptions o;
+    PersonalizeOptions o {};
     o.profile = "athena-cns10";
     o.seed = 4242;
     o.region = "090";
@@ -417,7 +417,7 @@ void personalize_badOptions_rejected(void**)
 {
     const auto withPin = [](const char* pin) {
         return [pin] {
-            PersonalizeOptions o;
+            PersonalizeOptions o {};
             o.pin = pin;
             checkPersonalizeOptions(o);
         };
@@ -427,22 +427,22 @@ void personalize_badOptions_rejected(void**)
     TSCNS_EXPECT_ERROR(Errc::BadArgument, withPin("12a45"));
     TSCNS_NO_THROW(withPin("12345678"));
     TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
-        PersonalizeOptions o;
+        PersonalizeOptions o {};
         o.puk = "1234567";
         checkPersonalizeOptions(o);
     });
     TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
-        PersonalizeOptions o;
+        PersonalizeOptions o {};
         o.keyBits = 512;
         (void)personalize(o);
     });
     TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
-        PersonalizeOptions o;
+        PersonalizeOptions o {};
         o.region = "30";
         checkPersonalizeOptions(o);
     });
     TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
-        PersonalizeOptions o;
+        PersonalizeOptions o {};
         o.profile = "st-cns12";
         checkPersonalizeOptions(o);
     });

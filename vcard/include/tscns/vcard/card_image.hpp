@@ -27,6 +27,21 @@ FilePath parseFilePath(std::string_view text);
 /// "3F00-1100-1101" (upper-case hex joined by `separator`).
 std::string filePathName(const FilePath& path, char separator = '-');
 
+/// How this card departs from the usual answers, as real cards do (docs/vcard.md). Chosen at
+/// `tscns-vcard new`, kept in card.json "quirks"; an image without it has the defaults.
+struct CardQuirks {
+    std::string pad = "none"; ///< certificate EF padding: "none", "00" or "ff"
+    std::size_t efSize = 0; ///< certificate EF size with padding (0: exactly the certificate)
+    std::string personalHeader = "including"; ///< EF_DatiPersonali header: "including"|"excluding"
+    bool noFci = false; ///< SELECT answers 90 00 without FCI/FCP
+    std::string readEnd = "9000"; ///< READ BINARY past the end: "9000", "6282" or "6b00"
+    bool aidRequired = false; ///< nothing reachable before SELECT AID (profiles that allow it)
+    friend bool operator==(const CardQuirks&, const CardQuirks&) = default;
+};
+
+/// Throws Error(BadArgument) for a value outside the sets above.
+void checkQuirks(const CardQuirks& quirks);
+
 /// DIR/card.json: what the card was personalized with. Dates are "YYYY-MM-DD".
 struct CardRecord {
     int format = 1;
@@ -47,6 +62,7 @@ struct CardRecord {
     std::string puk;
     unsigned keyBits = 2048;
     std::uint64_t seed = 0;
+    CardQuirks quirks;
 };
 
 /// DIR/state.json: reference data and retry counters as the card currently holds them.

@@ -72,9 +72,11 @@ inline constexpr std::size_t kDatiPersonaliSize = 400; ///< FCP size 0x0190 (cns
 using DatiPersonali = std::array<std::string, kDatiFieldCount>;
 
 /// EF_DatiPersonali: six ASCII hex digits giving the total length including those six
-/// characters (the value the real card carries, cns-card.md §3), then per field two upper-case
-/// hex digits of length and the ASCII value; zero-padded to `efSize`. Throws Error(BadArgument)
+/// characters (the value the real card carries, cns-card.md §3) or, with `headerCountsItself`
+/// false, the length of what follows them (OpenSC's reading); then per field two upper-case hex
+/// digits of length and the ASCII value; zero-padded to `efSize`. Throws Error(BadArgument)
 /// when a field is longer than 255 bytes or the result does not fit.
-Bytes encodeDatiPersonali(const DatiPersonali& fields, std::size_t efSize = kDatiPersonaliSize);
+Bytes encodeDatiPersonali(const DatiPersonali& fields, std::size_t efSize = kDatiPersonaliSize,
+    bool headerCountsItself = true);
 
 } // namespace tscns::vcard

@@ -18,6 +18,12 @@ struct PersonalizeOptions {
     std::optional<std::string> pin; ///< 5-8 digits; default: 5 digits from the seed
     std::optional<std::string> puk; ///< 8 digits; default: 8 digits from the seed
     std::string region = "030"; ///< 3-digit issuer region code (030 = Lombardia, cns-card.md §2)
+    /// 16 digits for EF_IDCarta (and D003, the certificate CN), Luhn check digit or not;
+    /// default: type 6 + region + 11 digits from the seed + the Luhn digit.
+    std::optional<std::string> cardId;
+    CardQuirks quirks; ///< see CardQuirks; checked against the profile
+    /// Default certificate EF size when `quirks.pad` asks for padding and no size is given.
+    static constexpr std::size_t kDefaultPaddedEfSize = 2048;
 };
 
 /// Throws Error(BadArgument) when personalize() would reject the options (checked first by the

@@ -37,8 +37,25 @@ struct Profile {
     std::array<std::uint8_t, 2> pinRefs {};
     std::array<std::uint8_t, 2> pukRefs {};
     std::size_t maxChallenge = 256; ///< GET CHALLENGE limit (IDEMIA 2021: 32)
+    /// The CNS application's AID (hex), empty for a card with its files at MF level only.
+    std::string_view aidHex {};
+    /// True when nothing is reachable before SELECT AID of the application (contactless ST 2022,
+    /// the ChipDoc applet); `aidRequiredOption` lets `--aid-required` switch it on (ACe 2025).
+    bool aidRequired = false;
+    bool aidRequiredOption = false;
+    /// Other applications that answer SELECT AID with 90 00 (ACe 2025 "ESIGN"); selecting one
+    /// leaves the CNS application.
+    std::string_view otherAidHex {};
+    /// True: the certificate EF holds the Infocamere "1204" form (01, DER length in 2 bytes,
+    /// 00 00, DER) instead of plain DER.
+    bool wrappedCertificate = false;
+    /// EF holding the card ID as packed BCD in bytes 2..9 (ACe 2025 D003), or empty.
+    std::string_view idBcdPath {};
+    /// What GET DATA 00 CA 01 80 answers (ST 2022 "JSign4"), empty: INS not supported.
+    std::string_view getDataName {};
 
     [[nodiscard]] Bytes atr() const { return fromHex(atrHex); }
+    [[nodiscard]] Bytes aid() const { return aidHex.empty() ? Bytes {} : fromHex(aidHex); }
     [[nodiscard]] bool acceptsPinRef(std::uint8_t ref) const noexcept;
     [[nodiscard]] bool acceptsPukRef(std::uint8_t ref) const noexcept;
 };
