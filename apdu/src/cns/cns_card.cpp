@@ -12,6 +12,7 @@
 #include "tscns/cns/known_atrs.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace tscns::cns {
 
@@ -192,9 +193,13 @@ bool CnsCard::enterApplication(ByteView aid)
 
 bool CnsCard::applicationCurrent() const noexcept
 {
-    return !currentAid_.empty()
-        && std::equal(
-            profile_.aid.begin(), profile_.aid.end(), currentAid_.begin(), currentAid_.end());
+    return inApplication(profile_);
+}
+
+bool CnsCard::inApplication(const Profile& layout) const noexcept
+{
+    return layout.usesApplication() && !currentAid_.empty()
+        && std::equal(layout.aid.begin(), layout.aid.end(), currentAid_.begin(), currentAid_.end());
 }
 
 Bytes CnsCard::readFile(const Path& path, std::size_t maxBytes)
@@ -278,9 +283,8 @@ std::optional<Bytes> CnsCard::certificateAt(const Profile& layout, const Path& p
 {
     const std::string name = path.toString();
     ResponseApdu sel = send(selectPath(path, FciMode::Fci));
-    const bool inApp = layout.usesApplication() && !currentAid_.empty()
-        && std::equal(layout.aid.begin(), layout.aid.end(), currentAid_.begin(), currentAid_.end());
-    if (!sel.isSuccess() && layout.usesApplication() && selectFailed(sel.sw) && !inApp) {
+    if (!sel.isSuccess() && layout.usesApplication() && selectFailed(sel.sw)
+        && !inApplication(layout)) {
         if (!enterApplication(layout.aid)) return std::nullopt;
         sel = send(selectPath(path, FciMode::Fci));
     }
@@ -302,7 +306,8 @@ std::optional<Bytes> CnsCard::certificateAt(const Profile& layout, const Path& p
     }
 }
 
-Bytes CnsCard::readCertificate()
+std::optional<Bytes> CnsCard::searchCertificate(
+    const std::function<std::optional<Bytes>(const Profile&, const Path&)>& at)
 {
     // The layout's own locations first: on a card whose location is confirmed, nothing else.
     std::vector<const Profile*> order { &profile_ };
@@ -322,20 +327,47 @@ Bytes CnsCard::readCertificate()
                 // Entering an application from MF level: select it first.
                 if (!enterApplication(layout.aid)) break;
             }
-            if (auto der = certificateAt(layout, paths[i])) {
+            if (auto found = at(layout, paths[i])) {
                 layout.certificate.paths[0] = paths[i];
                 layout.certificate.count = 1;
                 layout.certificateConfirmed = true;
                 profile_ = layout;
-                return std::move(*der);
+                return found;
             }
-            if (profile_.certificateConfirmed) break;
+            if (own.certificateConfirmed) break;
         }
         if (own.certificateConfirmed) break;
     }
-    throw Error(Errc::CardRejected,
-        "no authentication certificate at any known location (docs/card-layouts.md)",
-        sw::kFileNotFound);
+    return std::nullopt;
+}
+
+Bytes CnsCard::readCertificate()
+{
+    auto der = searchCertificate(
+        [this](const Profile& layout, const Path& path) { return certificateAt(layout, path); });
+    if (!der)
+        throw Error(Errc::CardRejected,
+            "no authentication certificate at any known location (docs/card-layouts.md)",
+            sw::kFileNotFound);
+    return std::move(*der);
+}
+
+bool CnsCard::locateLayout()
+{
+    if (profile_.certificateConfirmed) return false;
+    // A SELECT of each candidate certificate EF, nothing read: the key and PIN follow the layout
+    // whose certificate is there.
+    return searchCertificate([this](
+                                 const Profile& layout, const Path& path) -> std::optional<Bytes> {
+        ResponseApdu sel = send(selectPath(path, FciMode::None));
+        if (!sel.isSuccess() && layout.usesApplication() && selectFailed(sel.sw)
+            && !inApplication(layout)) {
+            if (!enterApplication(layout.aid)) return std::nullopt;
+            sel = send(selectPath(path, FciMode::None));
+        }
+        if (!sel.isSuccess()) return std::nullopt;
+        return Bytes {};
+    }).has_value();
 }
 
 PinStatus CnsCard::pinStatus()
@@ -406,6 +438,19 @@ void CnsCard::unblockPin(const SecureBytes& puk, const SecureBytes& newPin)
 
 Bytes CnsCard::rsaRaw(ByteView block)
 {
+    try {
+        prepareKey();
+    } catch (const Error& e) {
+        // The key is not where the suggested layout has it (the ATR hinted another layout and
+        // the certificate came from a cache): find the layout by its certificate EF, once.
+        if (e.code() != Errc::CardRejected || !locateLayout()) throw;
+        prepareKey();
+    }
+    return decipher(block);
+}
+
+void CnsCard::prepareKey()
+{
     if (profile_.keyDf) {
         const ResponseApdu r = send(selectPath(*profile_.keyDf, FciMode::None));
         if (!r.isSuccess()) apdu::throwForStatus(r.sw, "selecting the key DF");
@@ -422,9 +467,12 @@ Bytes CnsCard::rsaRaw(ByteView block)
         apdu::throwForStatus(r.sw, "MSE RESTORE");
     r = send(mseSet(MseTemplate::Confidentiality, profile_.keyReference));
     if (!r.isSuccess()) apdu::throwForStatus(r.sw, "MSE SET");
+}
 
+Bytes CnsCard::decipher(ByteView block)
+{
     const CommandApdu pso = psoDecipher(block);
-    r = send(pso);
+    ResponseApdu r = send(pso);
     if (pso.needsExtended() && (r.sw == sw::kWrongLength || r.sw == sw::kClaNotSupported)) {
         // The reader or card refused the extended APDU: send the same data with command chaining
         // (ISO 7816-4 §5.1.1.1), 255 bytes a part, as OpenSC does through vpcd.

@@ -11,6 +11,7 @@
 #include "tscns/cns/personal_data.hpp"
 #include "tscns/cns/profile.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -114,11 +115,23 @@ private:
     bool enterApplication(ByteView aid);
     /// The layout's application was selected through this object (one transaction).
     [[nodiscard]] bool applicationCurrent() const noexcept;
+    /// `layout`'s application is the one selected last through this object.
+    [[nodiscard]] bool inApplication(const Profile& layout) const noexcept;
     /// READ BINARY of the selected EF from offset 0 up to `limit` bytes (`size`, from the FCI,
     /// only tells whether a short read is a truncation). `shrink`, when given, may lower the
     /// limit from the bytes read so far (the certificate's DER length).
     Bytes readBody(const std::string& name, std::optional<std::size_t> size, std::size_t limit,
         std::optional<std::size_t> (*shrink)(ByteView) = nullptr);
+    /// Tries the certificate locations (own layout, then the others unless confirmed) with `at`;
+    /// the first that yields a value fixes the layout (profile()).
+    std::optional<Bytes> searchCertificate(
+        const std::function<std::optional<Bytes>(const Profile&, const Path&)>& at);
+    /// Finds the layout by SELECT of the certificate EFs only; false when already confirmed or
+    /// nothing is found.
+    bool locateLayout();
+    /// Key DF, MSE RESTORE, MSE SET of rsaRaw; PSO DECIPHER (with the chaining fallback).
+    void prepareKey();
+    Bytes decipher(ByteView block);
     /// Reads the certificate at one location of `layout`; nullopt when the EF is not there.
     std::optional<Bytes> certificateAt(const Profile& layout, const Path& path);
 
