@@ -13,10 +13,12 @@ if(TARGET tscnsd AND TARGET tscns-test-pinentry)
     "st-6b00-padff|st-cns11|classic|yes|--read-end 6b00 --pad ff"
     # OpenSC 0.23 needs the FCI's file size; tscns reads such a card by its DER length
     "athena-nofci|athena-cns10|classic|no|--no-fci --personal-header excluding"
+    # Infocamere 1204: OpenSC 0.23 reads the wrapped certificate (its CKA_ID is 21, ours 01)
+    "infocamere|infocamere-1204|infocamere-1204|yes|"
+    "infocamere-nonluhn-pad00|infocamere-1204|infocamere-1204|yes|--card-id 9999000011112222 --pad 00"
     # layouts OpenSC 0.23 does not read
     "idemia-padff|idemia-2021|idemia-2021|no|--pad ff"
-    "infocamere|infocamere-1204|infocamere-1204|no|"
-    "infocamere-nonluhn-pad00|infocamere-1204|infocamere-1204|no|--card-id 9999000011112222 --pad 00"
+    "infocamere-nofci|infocamere-1204|infocamere-1204|no|--no-fci --read-end 6282"
     "ace|ace-2025|ace-2025|no|"
     "ace-locked|ace-2025|ace-2025|no|--aid-required --no-fci --read-end 6b00 --pad 00"
     "chipdoc|chipdoc-cns|chipdoc-cns|no|"

@@ -95,11 +95,18 @@ e2e_check "tscns verify accepts the daemon's token (card ID, codice fiscale)" ve
 d_stop
 
 # ---- 5. OpenSC as the oracle, or TLS where OpenSC cannot read the card
+# OpenSC's certificate object, by the CKA_ID OpenSC gives it (its own choice per layout).
+o=(pkcs11-tool --module "$(e2e_opensc_module)")
+"${o[@]}" -O --type cert >"$E2E_TMP/opensc-objects.txt" 2>&1 || true
+opensc_id=$(p11_field "$E2E_TMP/opensc-objects.txt" ID)
+opensc_der() {
+  [[ -n $opensc_id ]] && "${o[@]}" --read-object --type cert --id "$opensc_id" \
+    --output-file "$E2E_TMP/opensc.der" >/dev/null 2>&1 && [[ -s $E2E_TMP/opensc.der ]]
+}
 if [[ $opensc == yes ]]; then
-  o=(pkcs11-tool --module "$(e2e_opensc_module)")
   "${o[@]}" --list-token-slots >"$E2E_TMP/opensc-slots.txt" 2>&1 || true
   e2e_check "OpenSC: token serial = card ID" test "$(p11_field "$E2E_TMP/opensc-slots.txt" "serial num")" = "$CARD_ID"
-  "${o[@]}" --read-object --type cert --id "$KEY_ID" --output-file "$E2E_TMP/opensc.der" >/dev/null 2>&1 || true
+  e2e_check "OpenSC lists the certificate" opensc_der
   e2e_check "OpenSC: the same certificate as tscns" cmp -s "$E2E_TMP/opensc.der" "$E2E_TMP/module.der"
   serial_same() {
     [[ $(openssl x509 -inform DER -in "$E2E_TMP/opensc.der" -noout -serial) == \
@@ -108,8 +115,7 @@ if [[ $opensc == yes ]]; then
   e2e_check "OpenSC: the same certificate serial as tscns" serial_same
 else
   # A newer OpenSC may read the card: where it lists a certificate, it must be ours.
-  if pkcs11-tool --module "$(e2e_opensc_module)" --read-object --type cert --id "$KEY_ID" \
-    --output-file "$E2E_TMP/opensc.der" >/dev/null 2>&1 && [[ -s $E2E_TMP/opensc.der ]]; then
+  if opensc_der; then
     e2e_check "OpenSC reads this card too: the same certificate as tscns" \
       cmp -s "$E2E_TMP/opensc.der" "$E2E_TMP/module.der"
   else
