@@ -34,3 +34,6 @@ if(TARGET tscnsd AND TARGET tscns-test-pinentry)
       "TSCNSD=$<TARGET_FILE:tscnsd>" "TSCNS_TEST_PINENTRY=$<TARGET_FILE:tscns-test-pinentry>")
   endforeach()
 endif()
+# The discovery benchmark (bench/discovery_bench.sh) runs and prints its table; no latency.
+tscns_add_e2e_test(e2e_discovery_bench_smoke bash ${CMAKE_SOURCE_DIR}/bench/discovery_bench.sh
+  --latency-ms 0 --cells "st-cns11 infocamere-1204 ace-2025:--aid-required")
