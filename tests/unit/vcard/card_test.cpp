@@ -713,6 +713,111 @@ void foreign_hasNoCnsFiles(void** state)
         f->card->profile().atrHex.data(), findProfile("idemia-2021")->atrHex.data());
 }
 
+// ---- the variety: AID required, GET DATA, no FCI, read end (card quirks) ---------------------
+
+// `count` bytes read at `offset`, expecting `sw`.
+bool readAt(CardFixture* f, std::size_t offset, std::size_t count, std::uint16_t sw)
+{
+    char apdu[16];
+    std::snprintf(apdu, sizeof apdu, "00B0%04X%02X", static_cast<unsigned>(offset),
+        static_cast<unsigned>(count & 0xFF));
+    return exchange(f, apdu, sw);
+}
+
+// A quirk set with one bad value is refused by checkQuirks.
+bool quirksRefused(const CardQuirks& q)
+{
+    try {
+        checkQuirks(q);
+    } catch (const Error& e) {
+        return e.code() == Errc::BadArgument;
+    }
+    return false;
+}
+
+void ace_aidRequired_nothingAnswersBeforeSelectAid(void** state)
+{
+    CardFixture* f = fx(state);
+    VT_CHECK(f, exchange(f, "00A4080C0410001003", 0x6A82));
+    VT_CHECK(f, exchange(f, "00A4080C04DA01C001", 0x6A82));
+    VT_CHECK(f, exchange(f, "00B00000FF", 0x6986));
+    VT_CHECK(f, verifyQuery(f, 0x10, 0x6A88));
+    VT_CHECK(f, exchange(f, "0022F30300", 0x6A88));
+    VT_CHECK(f, exchange(f, "0084000008", 0x9000)); // GET CHALLENGE answers
+    VT_CHECK(f, exchange(f, "00A4040007A000000116010000", 0x6A82)); // another AID
+    // SELECT AID with FCI: template 6F naming the application (84) and FID 3F00 (83).
+    VT_CHECK(f, exchange(f, "00A404000CA00000053000 0B104001021A00", 0x9000));
+    assert_true(f->data.size() > 2 && f->data[0] == 0x6F && f->data[1] == f->data.size() - 2);
+    VT_CHECK(f, verifyQuery(f, 0x10, 0x63C3));
+    VT_CHECK(f, exchange(f, "00A4080C04DA01C001", 0x9000));
+    // The certificate EF is 2048 bytes, FF after the DER; a read past its end: 62 82.
+    const Bytes& ef = f->image.files.at(parseFilePath("3F00/DA01/C001"));
+    assert_int_equal(ef.size(), 2048);
+    assert_int_equal(ef.back(), 0xFF);
+    VT_CHECK(f, readAt(f, 0x0700, 0xFF, 0x9000));
+    assert_int_equal(f->data.size(), 0xFF);
+    VT_CHECK(f, readAt(f, 0x07FF, 0x10, 0x6282));
+    assert_int_equal(f->data.size(), 1);
+    assert_int_equal(f->data[0], 0xFF);
+    VT_CHECK(f, readAt(f, 0x0800, 0x01, 0x6B00)); // starting at the end
+    // The ESIGN application leaves the CNS one: its files need the CNS AID again.
+    VT_CHECK(f, exchange(f, "00A404000AA000000530455349474E00", 0x9000));
+    VT_CHECK(f, exchange(f, "00A4080C04DA01C001", 0x6A82));
+    VT_CHECK(f, exchange(f, "00A404000CA00000053000 0B104001021A", 0x9000));
+    VT_CHECK(f, exchange(f, "00A4080C04DA01C001", 0x9000));
+}
+
+void jsign_getDataNamesTheApplication(void** state)
+{
+    CardFixture* f = fx(state);
+    VT_CHECK(f, exchange(f, "00CA018000", 0x9000, "4A5369676E34")); // "JSign4"
+    VT_CHECK(f, exchange(f, "00CADF3000", 0x6D00)); // other GET DATA probes
+    VT_CHECK(f, exchange(f, "00A4080C0411001101", 0x6A82)); // nothing before SELECT AID
+    VT_CHECK(f, exchange(f, "00A404000CA00000053000 0B104001021A00", 0x6A82)); // not the ACe's
+    VT_CHECK(f, exchange(f, "00A4040008A00000009501004D00", 0x9000));
+    VT_CHECK(f, readEfMatches(f, "00A4080C0411001101", "3F00/1100/1101"));
+    VT_CHECK(f, readEfMatches(f, "00A4080C0410001003", "3F00/1000/1003"));
+}
+
+void infocamere_noFci_wrappedCertificate_readEnd6B00(void** state)
+{
+    CardFixture* f = fx(state);
+    VT_CHECK(f, exchange(f, "00A40800042FFF822800", 0x9000)); // FCI asked, none given
+    assert_int_equal(f->data.size(), 0);
+    VT_CHECK(f, exchange(f, "00A40400042FFF822800", 0x6A82)); // not an AID
+    VT_CHECK(f, exchange(f, "00A4080C042FFF8228", 0x9000));
+    const Bytes& ef = f->image.files.at(parseFilePath("3F00/2FFF/8228"));
+    // Wrapped: 01, the DER length (2 bytes), 00 00, the DER (30 82 ...).
+    VT_CHECK(f, readAt(f, 0, 7, 0x9000));
+    assert_int_equal(f->data[0], 0x01);
+    assert_int_equal((f->data[1] << 8) | f->data[2], ef.size() - 5);
+    assert_int_equal(f->data[3], 0x00);
+    assert_int_equal(f->data[4], 0x00);
+    assert_int_equal(f->data[5], 0x30);
+    assert_int_equal(f->data[6], 0x82);
+    VT_CHECK(f, readAt(f, ef.size() - 1, 1, 0x9000));
+    VT_CHECK(f, readAt(f, ef.size() - 1, 2, 0x6B00)); // past the end: refused, no data
+    assert_int_equal(f->data.size(), 0);
+}
+
+void quirks_badValues_areRefused(void**)
+{
+    CardQuirks q;
+    checkQuirks(q); // the defaults hold
+    q.pad = "aa";
+    assert_true(quirksRefused(q));
+    q = {};
+    q.personalHeader = "both";
+    assert_true(quirksRefused(q));
+    q = {};
+    q.readEnd = "6a82";
+    assert_true(quirksRefused(q));
+    q = {};
+    q.pad = "00";
+    q.efSize = 0x8000;
+    assert_true(quirksRefused(q));
+}
+
 } // namespace
 
 int main()
@@ -760,6 +865,12 @@ int main()
         IDEMIA(idemia_layout),
         IDEMIA(idemia_challengeLimitedTo32),
         FOREIGN(foreign_hasNoCnsFiles),
+        cmocka_unit_test_setup_teardown(
+            ace_aidRequired_nothingAnswersBeforeSelectAid, aceLockedSetup, cardTeardown),
+        cmocka_unit_test_setup_teardown(jsign_getDataNamesTheApplication, jsignSetup, cardTeardown),
+        cmocka_unit_test_setup_teardown(
+            infocamere_noFci_wrappedCertificate_readEnd6B00, infocamereSetup, cardTeardown),
+        cmocka_unit_test(quirks_badValues_areRefused),
     };
     return cmocka_run_group_tests(tests, imagesSetup, imagesTeardown);
 }

@@ -32,10 +32,11 @@ void removeTree(const fs::path& dir) noexcept
 
 namespace {
 
-    fs::path personalizeInto(
-        const fs::path& root, const char* name, const char* profile, std::uint64_t seed)
+    fs::path personalizeInto(const fs::path& root, const char* name, const char* profile,
+        std::uint64_t seed, const CardQuirks& quirks = {})
     {
-        PersonalizeOptions o;
+        PersonalizeOptions o {};
+        o.quirks = quirks;
         o.profile = profile;
         o.seed = seed;
         o.pin = "12345";
@@ -76,6 +77,18 @@ int imagesSetup(void** state)
         images->athena = personalizeInto(images->root, "athena", "athena-cns10", 12);
         images->idemia = personalizeInto(images->root, "idemia", "idemia-2021", 13);
         images->foreign = personalizeInto(images->root, "foreign", "foreign-idemia", 14);
+        CardQuirks locked;
+        locked.aidRequired = true;
+        locked.pad = "ff";
+        locked.efSize = 2048;
+        locked.readEnd = "6282";
+        images->aceLocked = personalizeInto(images->root, "ace", "ace-2025", 15, locked);
+        images->jsign = personalizeInto(images->root, "jsign", "st-2022-nfc", 16);
+        CardQuirks bare;
+        bare.noFci = true;
+        bare.readEnd = "6b00";
+        images->infocamere
+            = personalizeInto(images->root, "infocamere", "infocamere-1204", 17, bare);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "image setup failed: %s\n", e.what());
         removeTree(images->root);
@@ -110,6 +123,18 @@ int idemiaSetup(void** state)
 int foreignSetup(void** state)
 {
     return cardSetup(state, &ImageSet::foreign);
+}
+int aceLockedSetup(void** state)
+{
+    return cardSetup(state, &ImageSet::aceLocked);
+}
+int jsignSetup(void** state)
+{
+    return cardSetup(state, &ImageSet::jsign);
+}
+int infocamereSetup(void** state)
+{
+    return cardSetup(state, &ImageSet::infocamere);
 }
 
 int cardTeardown(void** state)

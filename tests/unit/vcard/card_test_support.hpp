@@ -24,6 +24,9 @@ struct ImageSet {
     std::filesystem::path athena; ///< athena-cns10, RSA-1024
     std::filesystem::path idemia; ///< idemia-2021
     std::filesystem::path foreign; ///< foreign-idemia
+    std::filesystem::path aceLocked; ///< ace-2025, AID required, EF padded with FF, read end 62 82
+    std::filesystem::path jsign; ///< st-2022-nfc
+    std::filesystem::path infocamere; ///< infocamere-1204, no FCI, read end 6B 00
 };
 
 /// Per-test state: a private copy of one image, the card loaded from it, the last answer.
@@ -51,6 +54,9 @@ int stSetup(void** state);
 int athenaSetup(void** state);
 int idemiaSetup(void** state);
 int foreignSetup(void** state);
+int aceLockedSetup(void** state);
+int jsignSetup(void** state);
+int infocamereSetup(void** state);
 /// Deletes the fixture and its directory, then hands the ImageSet back to cmocka.
 int cardTeardown(void** state);
 
