@@ -16,6 +16,8 @@ if(TARGET tscnsd AND TARGET tscns-test-pinentry)
     # Infocamere 1204: OpenSC 0.23 reads the wrapped certificate (its CKA_ID is 21, ours 01)
     "infocamere|infocamere-1204|infocamere-1204|yes|"
     "infocamere-nonluhn-pad00|infocamere-1204|infocamere-1204|yes|--card-id 9999000011112222 --pad 00"
+    # an ATR that no middleware knows: the probe alone says it is a TS-CNS
+    "unknown-atr|st-cns11|classic|no|--atr 3B021450"
     # layouts OpenSC 0.23 does not read
     "idemia-padff|idemia-2021|idemia-2021|no|--pad ff"
     "infocamere-nofci|infocamere-1204|infocamere-1204|no|--no-fci --read-end 6282"

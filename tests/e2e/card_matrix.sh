@@ -49,6 +49,10 @@ e2e_check "info: layout family $family" test "$(info .profile.family)" = "$famil
 e2e_check "info: cardIdChecks.luhn = $want_luhn" test "$(info .cardIdChecks.luhn)" = "$want_luhn"
 e2e_check "info: surname from EF_DatiPersonali" test "$(info .surname)" = "$(e2e_json "$CARD" surname)"
 e2e_check "info: codice fiscale" test "$(info .codiceFiscale)" = "$cf"
+if [[ " $P11_NEW_ARGS " == *" --atr "* ]]; then
+  e2e_check "info: an ATR no table knows (knownAtr null)" test "$(info .profile.knownAtr)" = null
+  e2e_check "info: says 'unknown ATR'" bash -c "'$TSCNS' info | grep -q 'unknown ATR'"
+fi
 pem_same() { diff <(jq -j .certificate.pem "$E2E_TMP/info.json") "$CARD/cert.pem" >/dev/null; }
 e2e_check "info: the personalised certificate" pem_same
 "$TSCNS" cert --out "$E2E_TMP/tool-cert.pem" 2>"$E2E_TMP/cert.err" || { cat "$E2E_TMP/cert.err" >&2; false; }

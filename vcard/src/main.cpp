@@ -75,6 +75,8 @@ Options:
 
 What real cards do differently (stored in card.json "quirks", see docs/vcard.md):
   --card-id DIGITS      the card ID: any 16 digits, Luhn check digit or not
+  --atr HEX             the ATR the card answers (default: the profile's), e.g. one that no
+                        middleware knows
   --pad 00|ff|none      pad the certificate EF to a fixed size (default none)
   --ef-size N           size of the padded certificate EF (default 2048)
   --personal-header including|excluding
@@ -205,6 +207,8 @@ int commandNew(Args& args)
             options.region = args.value(word, inlineValue);
         } else if (word == "--card-id") {
             options.cardId = args.value(word, inlineValue);
+        } else if (word == "--atr") {
+            options.atrHex = args.value(word, inlineValue);
         } else if (word == "--pad") {
             options.quirks.pad = args.value(word, inlineValue);
             if (options.quirks.pad == "FF") options.quirks.pad = "ff";

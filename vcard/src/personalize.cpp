@@ -269,6 +269,16 @@ void checkPersonalizeOptions(const PersonalizeOptions& o)
             "the issuer region must be 3 digits, e.g. 030 (Lombardia), 090 (Toscana)");
     if (o.cardId && (o.cardId->size() != 16 || !allDigits(*o.cardId)))
         throw Error(Errc::BadArgument, "the card ID must be 16 digits");
+    if (o.atrHex) {
+        Bytes atr;
+        try {
+            atr = fromHex(*o.atrHex);
+        } catch (const Error&) {
+            throw Error(Errc::BadArgument, "the ATR must be hex, e.g. 3B 8F 80 01 ...");
+        }
+        if (atr.size() < 2 || atr.size() > 33 || atr[0] != 0x3B)
+            throw Error(Errc::BadArgument, "the ATR must be 2 to 33 bytes starting with 3B");
+    }
     checkQuirks(o.quirks);
     if (o.quirks.pad == "none" && o.quirks.efSize != 0)
         throw Error(Errc::BadArgument, "an EF size needs padding (--pad 00 or ff)");
@@ -298,7 +308,7 @@ CardImage personalize(const PersonalizeOptions& options)
     CardImage image;
     CardRecord& r = image.record;
     r.profile = std::string(profile.name);
-    r.atrHex = toHexSpaced(profile.atr());
+    r.atrHex = options.atrHex ? toHexSpaced(fromHex(*options.atrHex)) : toHexSpaced(profile.atr());
     r.cardId = cardId;
     r.surname = holder.surname;
     r.givenName = holder.givenName;

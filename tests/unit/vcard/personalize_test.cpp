@@ -446,6 +446,32 @@ void personalize_badOptions_rejected(void**)
         o.profile = "st-cns12";
         checkPersonalizeOptions(o);
     });
+    const auto withAtr = [](const char* atr) {
+        return [atr] {
+            PersonalizeOptions o {};
+            o.atrHex = atr;
+            checkPersonalizeOptions(o);
+        };
+    };
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, withAtr("3B")); // too short
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, withAtr("3BZZ"));
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, withAtr("3F021450")); // not direct convention
+    TSCNS_NO_THROW(withAtr("3B 02 14 50"));
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
+        PersonalizeOptions o {};
+        o.cardId = "123456789012345";
+        checkPersonalizeOptions(o);
+    });
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
+        PersonalizeOptions o {};
+        o.quirks.efSize = 2048; // without padding
+        checkPersonalizeOptions(o);
+    });
+    TSCNS_EXPECT_ERROR(Errc::BadArgument, [] {
+        PersonalizeOptions o {};
+        o.quirks.aidRequired = true; // st-cns11 has no CNS application
+        checkPersonalizeOptions(o);
+    });
 }
 
 // ---- image directory

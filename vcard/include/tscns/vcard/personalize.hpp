@@ -21,6 +21,9 @@ struct PersonalizeOptions {
     /// 16 digits for EF_IDCarta (and D003, the certificate CN), Luhn check digit or not;
     /// default: type 6 + region + 11 digits from the seed + the Luhn digit.
     std::optional<std::string> cardId;
+    /// The ATR the card answers (hex, 2-33 bytes), e.g. one no middleware knows; default: the
+    /// profile's.
+    std::optional<std::string> atrHex;
     CardQuirks quirks; ///< see CardQuirks; checked against the profile
     /// Default certificate EF size when `quirks.pad` asks for padding and no size is given.
     static constexpr std::size_t kDefaultPaddedEfSize = 2048;
