@@ -7,3 +7,4 @@ int runGetResponseChannelTests();
 int runCnsCardScriptTests();
 int runCnsCardVirtualCardTests();
 int runCardVarietyTests();
+int runCnsConnectionTests();

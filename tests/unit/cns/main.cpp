@@ -16,6 +16,7 @@ int main(int argc, char** argv)
         { "cns_card_script", runCnsCardScriptTests },
         { "cns_card_vcard", runCnsCardVirtualCardTests },
         { "cns_card_variety", runCardVarietyTests },
+        { "cns_connection", runCnsConnectionTests },
     };
     int failed = 0;
     for (const auto& g : kGroups) {
