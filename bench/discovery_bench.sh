@@ -62,6 +62,7 @@ if [[ -z ${TSCNS_VCARD:-} || -z ${TSCNS_MODULE:-} || -z ${TSCNS:-} ]]; then
 fi
 
 source "$root/tests/e2e/lib.sh"
+source "$here/doc_block.sh"
 opensc_module=$(e2e_opensc_module)
 
 # count FROM: command APDUs in the card's log after line FROM.
@@ -146,30 +147,4 @@ cat "$table"
 echo
 versions
 
-if [[ -n $doc ]]; then
-  block=$E2E_TMP/block.md
-  {
-    echo '<!-- discovery:begin -->'
-    echo 'Command (from the repository root, after building):'
-    echo
-    echo '```sh'
-    echo "$command_line"
-    echo '```'
-    echo
-    versions
-    echo
-    cat "$table"
-    echo '<!-- discovery:end -->'
-  } >"$block"
-  if [[ -f $doc ]] && grep -q '^<!-- discovery:begin -->' "$doc" && grep -q '^<!-- discovery:end -->' "$doc"; then
-    awk -v block="$block" '
-      /^<!-- discovery:begin -->/ { while ((getline l < block) > 0) print l; skip = 1; next }
-      /^<!-- discovery:end -->/ { skip = 0; next }
-      !skip' "$doc" >"$E2E_TMP/doc.md"
-    cat "$E2E_TMP/doc.md" >"$doc"
-  else
-    { cat "$doc" 2>/dev/null; echo; cat "$block"; } >"$E2E_TMP/doc.md"
-    cat "$E2E_TMP/doc.md" >"$doc"
-  fi
-  e2e_log "wrote $doc"
-fi
+[[ -z $doc ]] || bench_write_doc "$doc" discovery "$command_line" "$table"

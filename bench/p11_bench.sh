@@ -66,6 +66,7 @@ if [[ -z ${TSCNS_VCARD:-} || -z ${TSCNS_MODULE:-} ]]; then
 fi
 
 source "$root/tests/e2e/lib.sh"
+source "$here/doc_block.sh"
 source "$root/tests/e2e/p11_lib.sh"
 e2e_at_exit p11_stop_server
 
@@ -191,29 +192,4 @@ cat "$table"
 echo
 versions
 
-if [[ -n $doc ]]; then
-  block=$E2E_TMP/block.md
-  {
-    echo '<!-- bench:begin -->'
-    echo 'Command (from the repository root, after building):'
-    echo
-    echo '```sh'
-    echo "$command_line"
-    echo '```'
-    echo
-    versions
-    echo
-    cat "$table"
-    echo '<!-- bench:end -->'
-  } >"$block"
-  if [[ -f $doc ]] && grep -q '^<!-- bench:begin -->' "$doc" && grep -q '^<!-- bench:end -->' "$doc"; then
-    awk -v block="$block" '
-      /^<!-- bench:begin -->/ { while ((getline l < block) > 0) print l; skip = 1; next }
-      /^<!-- bench:end -->/ { skip = 0; next }
-      !skip' "$doc" >"$E2E_TMP/doc.md"
-    cat "$E2E_TMP/doc.md" >"$doc"
-  else
-    { echo '# Benchmarks'; echo; cat "$block"; } >"$doc"
-  fi
-  e2e_log "wrote $doc"
-fi
+[[ -z $doc ]] || bench_write_doc "$doc" bench "$command_line" "$table"
