@@ -79,6 +79,19 @@ std::unique_ptr<vcard::VirtualCnsCard> makeCard(const char* profile, std::uint64
     return vcard::VirtualCnsCard::fromImage(vcard::personalize(o));
 }
 
+/// A virtual card, its link and the connection over it.
+struct Rig {
+    explicit Rig(const char* profile, std::uint64_t seed)
+        : card(makeCard(profile, seed))
+        , link(*new VirtualCardLink(*card))
+        , conn(std::unique_ptr<cns::CardLink>(&link))
+    {
+    }
+    std::unique_ptr<vcard::VirtualCnsCard> card;
+    VirtualCardLink& link; ///< owned by conn
+    CnsConnection conn;
+};
+
 SecureBytes pin(const char* digits)
 {
     return SecureBytes(asBytes(digits), 8);
@@ -87,10 +100,8 @@ SecureBytes pin(const char* digits)
 void resetAfterPin_noVerifiedPinRemains(void**)
 {
     TSCNS_CHECK([](Checker& c) {
-        auto card = makeCard("st-cns11", 31);
-        auto owned = std::make_unique<VirtualCardLink>(*card);
-        VirtualCardLink& link = *owned;
-        CnsConnection conn(std::move(owned));
+        Rig rig("st-cns11", 31);
+        auto& [card, link, conn] = rig;
         {
             auto use = conn.begin(PinRule::ResetAfterPin);
             use.card().verifyPin(pin(kPin));
@@ -106,10 +117,8 @@ void resetAfterPin_noVerifiedPinRemains(void**)
 void resetAfterPin_noPinSent_noReset(void**)
 {
     TSCNS_CHECK([](Checker& c) {
-        auto card = makeCard("st-cns11", 32);
-        auto owned = std::make_unique<VirtualCardLink>(*card);
-        VirtualCardLink& link = *owned;
-        CnsConnection conn(std::move(owned));
+        Rig rig("st-cns11", 32);
+        auto& [card, link, conn] = rig;
         auto use = conn.begin(PinRule::ResetAfterPin);
         c.that(!use.card().readCertificate().empty(), "certificate");
         (void)use.card().pinStatus(); // an empty VERIFY sends no PIN
@@ -121,10 +130,8 @@ void resetAfterPin_noPinSent_noReset(void**)
 void wrongPin_oneTry_thenReset(void**)
 {
     TSCNS_CHECK([](Checker& c) {
-        auto card = makeCard("athena-cns10", 33);
-        auto owned = std::make_unique<VirtualCardLink>(*card);
-        VirtualCardLink& link = *owned;
-        CnsConnection conn(std::move(owned));
+        Rig rig("athena-cns10", 33);
+        auto& [card, link, conn] = rig;
         {
             auto use = conn.begin(PinRule::ResetAfterPin);
             c.throws(
@@ -139,10 +146,8 @@ void wrongPin_oneTry_thenReset(void**)
 void keepLogin_pinStaysUntilResetCard(void**)
 {
     TSCNS_CHECK([](Checker& c) {
-        auto card = makeCard("st-cns11", 34);
-        auto owned = std::make_unique<VirtualCardLink>(*card);
-        VirtualCardLink& link = *owned;
-        CnsConnection conn(std::move(owned));
+        Rig rig("st-cns11", 34);
+        auto& [card, link, conn] = rig;
         auto login = conn.begin(PinRule::KeepLogin);
         login.card().verifyPin(pin(kPin));
         login.finish();
@@ -157,10 +162,8 @@ void keepLogin_pinStaysUntilResetCard(void**)
 void failedReset_isAnError_neverSilent(void**)
 {
     TSCNS_CHECK([](Checker& c) {
-        auto card = makeCard("st-cns11", 35);
-        auto owned = std::make_unique<VirtualCardLink>(*card);
-        VirtualCardLink& link = *owned;
-        CnsConnection conn(std::move(owned));
+        Rig rig("st-cns11", 35);
+        auto& [card, link, conn] = rig;
         link.refuseReset = true;
         auto use = conn.begin(PinRule::ResetAfterPin);
         use.card().verifyPin(pin(kPin));
