@@ -20,6 +20,9 @@ namespace {
     }
     // Extended APDUs: up to 65536 data bytes + SW.
     constexpr std::size_t kMaxResponse = 65536 + 2;
+    // How long a failed transmit waits for pcscd to notice that the card was pulled: pcscd polls
+    // most reader drivers a few times a second, later on a loaded machine.
+    constexpr DWORD kRemovalWaitMs = 4000;
 } // namespace
 
 Card::Card(std::intptr_t context, std::intptr_t handle, std::uint32_t protocol, std::string reader,
@@ -39,17 +42,33 @@ Card::~Card()
 
 bool Card::cardWasRemoved() const noexcept
 {
+    // pcscd learns of a removal by polling the reader driver, so right after a failed transmit
+    // the reader may still show the card. Ask the handle first (it reports a removal even when
+    // another card is in the reader by now), then wait a bounded time for the reader state to
+    // change; a transmit error with the card still there after that is a transport error.
+    const auto handleGone = [this] {
+        DWORD state = 0;
+        DWORD proto = 0;
+        DWORD atrLen = 0;
+        const LONG rv
+            = SCardStatus(hnd(handle_), nullptr, nullptr, &state, &proto, nullptr, &atrLen);
+        return rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD
+            || (rv == SCARD_S_SUCCESS && (state & SCARD_PRESENT) == 0);
+    };
+    if (handleGone()) return true;
     SCARD_READERSTATE st {};
     st.szReader = reader_.c_str();
     st.dwCurrentState = SCARD_STATE_UNAWARE;
     const auto ctx = static_cast<SCARDCONTEXT>(context_);
-    if (SCardGetStatusChange(ctx, 0, &st, 1) != SCARD_S_SUCCESS) return false;
+    if (SCardGetStatusChange(ctx, 0, &st, 1) != SCARD_S_SUCCESS) return handleGone();
     if ((st.dwEventState & SCARD_STATE_PRESENT) == 0) return true;
-    // Still shown as present: give the reader driver a moment to notice.
-    st.dwCurrentState = st.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
-    if (SCardGetStatusChange(ctx, 1500, &st, 1) != SCARD_S_SUCCESS) return false;
-    return (st.dwEventState & SCARD_STATE_PRESENT) == 0
-        || (st.dwEventState >> 16) != (st.dwCurrentState >> 16);
+    const DWORD before = st.dwEventState;
+    st.dwCurrentState = before & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    const LONG rv = SCardGetStatusChange(ctx, kRemovalWaitMs, &st, 1);
+    if (rv == SCARD_S_SUCCESS)
+        return (st.dwEventState & SCARD_STATE_PRESENT) == 0
+            || (st.dwEventState >> 16) != (before >> 16);
+    return handleGone();
 }
 
 void Card::reconnect()
