@@ -15,6 +15,9 @@ packages=(
   libnss3-tools gnutls-bin libengine-pkcs11-openssl p11-kit libp11-kit-dev
   # the daemon and its verifier: HTTP, the challenge store
   libcpp-httplib-dev libsqlite3-dev
+  # tscns-portal: argon2id (libsodium), PostgreSQL client library, and the PostgreSQL server its
+  # tests start in a temporary directory
+  libsodium-dev libpq-dev postgresql
   # formatting check
   clang-format
   # the daemon's browser test and benchmark (tests/e2e/daemon_*.sh, bench/daemon): Debian's
