@@ -56,4 +56,20 @@ namespace detail {
 
 } // namespace detail
 
+void ChallengeStore::checkIssueArguments(std::string_view sessionId, std::string_view origin,
+    std::string_view context, std::chrono::seconds ttl)
+{
+    detail::checkIssueArguments(sessionId, origin, context, ttl);
+}
+
+void ChallengeStore::checkSessionId(std::string_view sessionId)
+{
+    detail::checkSessionId(sessionId);
+}
+
+void ChallengeStore::throwSessionDropped()
+{
+    detail::throwSessionDropped();
+}
+
 } // namespace tscns::verifier

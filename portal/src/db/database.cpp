@@ -15,7 +15,8 @@ SqlRow::SqlRow(std::vector<std::optional<std::string>> values)
 
 bool SqlRow::isNull(std::size_t i) const
 {
-    if (i >= values_.size()) throw Error(Errc::Internal, "SQL column " + std::to_string(i) + " out of range");
+    if (i >= values_.size())
+        throw Error(Errc::Internal, "SQL column " + std::to_string(i) + " out of range");
     return !values_[i].has_value();
 }
 

@@ -39,7 +39,8 @@ namespace {
                 const std::string why = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
                 sqlite3_close(db_);
                 db_ = nullptr;
-                throw Error(Errc::BadArgument, "cannot open the database sqlite:" + path + ": " + why);
+                throw Error(
+                    Errc::BadArgument, "cannot open the database sqlite:" + path + ": " + why);
             }
             sqlite3_busy_timeout(db_, 5000);
             exec("PRAGMA foreign_keys = ON");
@@ -91,7 +92,8 @@ namespace {
                         continue;
                     }
                     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
-                    values.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, c))));
+                    values.emplace_back(
+                        std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st, c))));
                 }
                 result.rows.emplace_back(std::move(values));
             }

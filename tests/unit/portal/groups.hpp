@@ -3,3 +3,4 @@
 #pragma once
 
 int runDbTests();
+int runFlowTests();

@@ -12,6 +12,7 @@ int main(int argc, char** argv)
     };
     constexpr Group kGroups[] = {
         { "db", runDbTests },
+        { "flow", runFlowTests },
     };
     int failed = 0;
     for (const auto& g : kGroups) {

@@ -81,6 +81,14 @@ public:
     /// Deletes state whose retention has passed; returns how many sessions were removed.
     /// issue() also purges, so calling this is optional.
     virtual std::size_t purgeExpired() = 0;
+
+protected:
+    /// For implementations: the argument checks issue() and take() document (BadArgument), and
+    /// the NotLoggedIn error issue() throws for a dropped session.
+    static void checkIssueArguments(std::string_view sessionId, std::string_view origin,
+        std::string_view context, std::chrono::seconds ttl);
+    static void checkSessionId(std::string_view sessionId);
+    [[noreturn]] static void throwSessionDropped();
 };
 
 /// 32 bytes from OpenSSL's private CSPRNG (RAND_priv_bytes) as unpadded base64url.

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Writes OUT, a C++ file defining tscns::portal::assets functions that return the files given
+# as NAME=PATH pairs in ASSETS (separated by |), as raw string literals.
+set(code "// Generated from the files it embeds; do not edit.\n#include \"web/assets.hpp\"\n\nnamespace tscns::portal::assets {\n")
+string(REPLACE "|" ";" ASSETS "${ASSETS}")
+foreach(pair IN LISTS ASSETS)
+  string(FIND "${pair}" "=" eq)
+  string(SUBSTRING "${pair}" 0 ${eq} name)
+  math(EXPR start "${eq} + 1")
+  string(SUBSTRING "${pair}" ${start} -1 path)
+  file(READ "${path}" content)
+  string(FIND "${content}" ")TSCNS_EMBED\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${path} contains the raw-string delimiter")
+  endif()
+  string(APPEND code "std::string_view ${name}() noexcept\n{\n    return R\"TSCNS_EMBED(${content})TSCNS_EMBED\";\n}\n")
+endforeach()
+string(APPEND code "} // namespace tscns::portal::assets\n")
+file(WRITE "${OUT}.tmp" "${code}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

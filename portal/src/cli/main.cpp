@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// tscns-portal: serve, desk register, cards add, sms list.
+#include "auth/login_flow.hpp"
+#include "cli/self_signed.hpp"
+#include "db/schema.hpp"
+#include "sms/sms_sender.hpp"
+#include "store/db_challenge_store.hpp"
+#include "web/portal_app.hpp"
+
+#include "tscns/apdu/error.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+using namespace tscns;
+using namespace tscns::portal;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: tscns-portal COMMAND [OPTIONS]
+
+The regional health-record login service: user ID + password, then an SMS code or the TS-CNS
+card itself (cns-auth:1 through tscnsd) as second factor.
+
+Commands:
+  serve          run the HTTPS login service
+  desk register  record a citizen's account at the desk and issue the provisional password
+  cards add      record a renewal card of an existing account (the issuance feed)
+  sms list       show the SMS outbox (the default sender: demo and tests)
+
+Common options:
+  --db URL       sqlite:PATH (default: sqlite:$XDG_DATA_HOME/tscns-portal/portal.sqlite) or a
+                 PostgreSQL conninfo (postgresql://user:password@host:port/db)
+  --json         machine-readable output
+  -h, --help     this help; `tscns-portal COMMAND --help` for a command's options
+)";
+
+constexpr const char* kServeUsage = R"(Usage: tscns-portal serve [OPTIONS]
+
+  --config FILE          JSON file with any of the options below (keys without "--")
+  --listen HOST:PORT     where to listen (default 127.0.0.1:8443)
+  --origin URL           the origin browsers use (default https://HOST:PORT of --listen)
+  --db URL               database (see tscns-portal --help)
+  --tls-cert FILE        certificate chain (PEM); with --tls-key. Default: a self-signed
+  --tls-key FILE         certificate made on first start in the data directory
+  --cns-ca FILE          trusted CNS issuing CA (PEM/DER file or directory), repeatable;
+                         without one, card login is off
+  --crl FILE             CRL (PEM or DER), repeatable
+  --rsa1024-ca FILE      CA known to have issued RSA-1024 cards, repeatable
+  --allow-revocation-unavailable
+                         accept cards when no CRL/OCSP answer exists (testing only)
+  --tscnsd-port N        the port of tscnsd the page calls (default 47123)
+  --sms-gateway URL      send SMS by JSON POST to URL instead of the outbox
+  --sms-gateway-token-file FILE
+                         bearer token for the gateway (first line of FILE)
+  --ip-limit N           authentication requests per minute per client address (default 60)
+  --threads N            worker threads (default 8)
+)";
+
+constexpr const char* kDeskUsage
+    = R"(Usage: tscns-portal desk register --card-number N --cf CF --mobile M
+         --given-name G --surname S [--card-expiry YYYY-MM-DD] [--chip-id ID] [--db URL] [--json]
+
+Records the account of the citizen at the desk. The user ID is the last 10 digits of the card
+number (20 digits, on the back of the card). Prints the first 5 characters of the 10-character
+provisional password for the paper form; the last 5 are sent to the mobile by SMS.
+--chip-id is the card's EF_IDCarta (16 digits), when the desk reads the chip.
+)";
+
+constexpr const char* kCardsUsage
+    = R"(Usage: tscns-portal cards add --cf CF --card-number N --card-expiry YYYY-MM-DD
+         [--chip-id ID] [--db URL] [--json]
+
+Records a new card of an existing account (renewal). Its user ID works at once; the old card
+and its user ID stop working after the first access with the new card.
+)";
+
+constexpr const char* kSmsUsage = R"(Usage: tscns-portal sms list [--to MOBILE] [--db URL] [--json]
+
+Shows the SMS outbox, oldest first: recipient, kind (provisional-password, otp, notification),
+text and the code it carries.
+)";
+
+struct Args {
+    std::map<std::string, std::vector<std::string>> values;
+    std::vector<std::string> positional;
+    [[nodiscard]] bool has(const std::string& k) const { return values.contains(k); }
+    [[nodiscard]] std::string get(const std::string& k, const std::string& fallback = {}) const
+    {
+        const auto it = values.find(k);
+        return it == values.end() || it->second.empty() ? fallback : it->second.back();
+    }
+    [[nodiscard]] std::vector<std::string> all(const std::string& k) const
+    {
+        const auto it = values.find(k);
+        return it == values.end() ? std::vector<std::string> {} : it->second;
+    }
+};
+
+Args parseArgs(int argc, char** argv, int from, const std::vector<std::string>& flags,
+    const std::vector<std::string>& withValue)
+{
+    Args a;
+    for (int i = from; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (!arg.starts_with("--")) {
+            a.positional.push_back(arg);
+            continue;
+        }
+        std::string name = arg.substr(2);
+        std::optional<std::string> inlineValue;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        const bool takes = std::find(withValue.begin(), withValue.end(), name) != withValue.end();
+        const bool flag = std::find(flags.begin(), flags.end(), name) != flags.end();
+        if (!takes && !flag) throw Error(Errc::BadArgument, "unknown option --" + name);
+        if (flag) {
+            a.values[name].push_back("1");
+            continue;
+        }
+        if (!inlineValue) {
+            if (i + 1 >= argc) throw Error(Errc::BadArgument, "--" + name + " needs a value");
+            inlineValue = argv[++i];
+        }
+        a.values[name].push_back(*inlineValue);
+    }
+    return a;
+}
+
+std::filesystem::path dataDir()
+{
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x == '/')
+        return std::filesystem::path(x) / "tscns-portal";
+    if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0')
+        return std::filesystem::path(h) / ".local/share/tscns-portal";
+    throw Error(Errc::BadArgument, "no HOME or XDG_DATA_HOME: give --db");
+}
+
+std::string defaultDb()
+{
+    const auto dir = dataDir();
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+    return "sqlite:" + (dir / "portal.sqlite").string();
+}
+
+std::unique_ptr<Database> openMigrated(const Args& a)
+{
+    auto db = openDatabase(a.get("db", defaultDb()));
+    migrate(*db);
+    return db;
+}
+
+std::string isoTime(std::int64_t ms)
+{
+    const std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm {};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string required(const Args& a, const std::string& k)
+{
+    const std::string v = a.get(k);
+    if (v.empty()) throw Error(Errc::BadArgument, "--" + k + " is required");
+    return v;
+}
+
+int deskRegister(int argc, char** argv)
+{
+    const Args a = parseArgs(argc, argv, 3, { "json", "help" },
+        { "card-number", "cf", "mobile", "given-name", "surname", "card-expiry", "chip-id", "db" });
+    if (a.has("help")) {
+        std::cout << kDeskUsage;
+        return 0;
+    }
+    Registration r;
+    r.cardNumber = required(a, "card-number");
+    r.codiceFiscale = required(a, "cf");
+    r.mobile = required(a, "mobile");
+    r.givenName = required(a, "given-name");
+    r.surname = required(a, "surname");
+    r.cardExpiry = a.get("card-expiry");
+    r.chipId = a.get("chip-id");
+    auto db = openMigrated(a);
+    PortalStore store(*db);
+    auto sms = makeOutboxSender(store);
+    DbChallengeStore challenges(*db);
+    LoginFlow flow(store, *sms, challenges, nullptr, {});
+    const Registered out = flow.registerAccount(r);
+    if (a.has("json")) {
+        std::cout << nlohmann::json {
+            { "userId", out.userId }, { "provisionalPasswordFirstHalf", out.provisionalFirstHalf }
+        }.dump() << "\n";
+    } else {
+        std::cout << "User ID:                           " << out.userId << "\n"
+                  << "Provisional password, first half:  " << out.provisionalFirstHalf
+                  << "   (print it on the paper form)\n"
+                  << "The second half was sent by SMS to " << maskMobile(r.mobile) << ".\n";
+    }
+    return 0;
+}
+
+int cardsAdd(int argc, char** argv)
+{
+    const Args a = parseArgs(
+        argc, argv, 3, { "json", "help" }, { "cf", "card-number", "card-expiry", "chip-id", "db" });
+    if (a.has("help")) {
+        std::cout << kCardsUsage;
+        return 0;
+    }
+    auto db = openMigrated(a);
+    PortalStore store(*db);
+    auto sms = makeOutboxSender(store);
+    DbChallengeStore challenges(*db);
+    LoginFlow flow(store, *sms, challenges, nullptr, {});
+    const CardRecord c = flow.addCard(required(a, "cf"), required(a, "card-number"),
+        required(a, "card-expiry"), a.get("chip-id"));
+    if (a.has("json"))
+        std::cout << nlohmann::json { { "userId", c.userId }, { "status", c.status } }.dump()
+                  << "\n";
+    else
+        std::cout << "Card added: user ID " << c.userId << " (" << c.status
+                  << " until its first access)\n";
+    return 0;
+}
+
+int smsList(int argc, char** argv)
+{
+    const Args a = parseArgs(argc, argv, 3, { "json", "help" }, { "to", "db" });
+    if (a.has("help")) {
+        std::cout << kSmsUsage;
+        return 0;
+    }
+    auto db = openMigrated(a);
+    PortalStore store(*db);
+    const auto entries = store.outbox(a.get("to"));
+    if (a.has("json")) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& e : entries)
+            out.push_back({ { "to", e.to }, { "kind", e.kind }, { "text", e.text },
+                { "code", e.code }, { "time", isoTime(e.at) } });
+        std::cout << out.dump() << "\n";
+    } else {
+        for (const auto& e : entries)
+            std::cout << isoTime(e.at) << "  " << e.to << "  " << e.kind << "  " << e.text << "\n";
+        if (entries.empty()) std::cout << "(no messages)\n";
+    }
+    return 0;
+}
+
+/// Options from --config FILE first, flags over them.
+Args withConfig(Args a)
+{
+    const std::string file = a.get("config");
+    if (file.empty()) return a;
+    std::ifstream in(file);
+    if (!in) throw Error(Errc::BadArgument, file + ": cannot read the configuration");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!j.is_object()) throw Error(Errc::BadArgument, file + ": not a JSON object");
+    for (const auto& [k, v] : j.items()) {
+        if (a.has(k)) continue;
+        auto& list = a.values[k];
+        if (v.is_array()) {
+            for (const auto& x : v)
+                list.push_back(x.is_string() ? x.get<std::string>() : x.dump());
+        } else if (v.is_boolean()) {
+            if (v.get<bool>())
+                list.push_back("1");
+            else
+                a.values.erase(k);
+        } else {
+            list.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+        }
+    }
+    return a;
+}
+
+int parsePort(const std::string& s, const std::string& what)
+{
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || v < 1 || v > 65535)
+        throw Error(Errc::BadArgument, what + " needs a port 1-65535, not \"" + s + "\"");
+    return static_cast<int>(v);
+}
+
+std::atomic<httplib::Server*> gServer { nullptr };
+
+extern "C" void onSignal(int)
+{
+    if (httplib::Server* s = gServer.load()) s->stop();
+}
+
+HttpRequest toRequest(const httplib::Request& in)
+{
+    HttpRequest r;
+    r.method = in.method;
+    r.path = in.path;
+    for (const auto& [k, v] : in.headers) {
+        std::string name = k;
+        for (char& c : name)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers.emplace(name, v);
+    }
+    r.body = in.body;
+    if (r.header("content-type").starts_with("application/x-www-form-urlencoded"))
+        r.form = parseForm(in.body);
+    r.remoteAddress = in.remote_addr;
+    return r;
+}
+
+int serve(int argc, char** argv)
+{
+    const std::vector<std::string> flags = { "help", "allow-revocation-unavailable" };
+    const std::vector<std::string> values = { "config", "listen", "origin", "db", "tls-cert",
+        "tls-key", "cns-ca", "crl", "rsa1024-ca", "tscnsd-port", "sms-gateway",
+        "sms-gateway-token-file", "ip-limit", "threads" };
+    Args a = parseArgs(argc, argv, 2, flags, values);
+    if (a.has("help")) {
+        std::cout << kServeUsage;
+        return 0;
+    }
+    a = withConfig(a);
+    for (const auto& [k, v] : a.values)
+        if (std::find(values.begin(), values.end(), k) == values.end()
+            && std::find(flags.begin(), flags.end(), k) == flags.end())
+            throw Error(Errc::BadArgument, "unknown configuration key \"" + k + "\"");
+
+    const std::string listen = a.get("listen", "127.0.0.1:8443");
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw Error(Errc::BadArgument, "--listen needs HOST:PORT");
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    const int port = parsePort(listen.substr(colon + 1), "--listen");
+    const std::string origin = a.get("origin",
+        "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host)
+            + (port == 443 ? std::string() : ":" + std::to_string(port)));
+    const int tscnsdPort = parsePort(a.get("tscnsd-port", "47123"), "--tscnsd-port");
+
+    auto db = openMigrated(a);
+    PortalStore store(*db);
+    DbChallengeStore challenges(*db);
+    std::unique_ptr<SmsSender> sms;
+    if (a.has("sms-gateway")) {
+        HttpGatewayOptions o;
+        o.url = a.get("sms-gateway");
+        if (a.has("sms-gateway-token-file")) {
+            std::ifstream t(a.get("sms-gateway-token-file"));
+            if (!t) throw Error(Errc::BadArgument, "cannot read --sms-gateway-token-file");
+            std::getline(t, o.bearerToken);
+        }
+        sms = makeHttpGatewaySender(o);
+    } else {
+        sms = makeOutboxSender(store);
+    }
+
+    std::unique_ptr<verifier::Verifier> verifier;
+    if (a.has("cns-ca")) {
+        verifier::VerifierConfig vc;
+        for (const auto& f : a.all("cns-ca"))
+            vc.trustAnchors.emplace_back(f);
+        for (const auto& f : a.all("crl"))
+            vc.crlFiles.emplace_back(f);
+        for (const auto& f : a.all("rsa1024-ca"))
+            vc.rsa1024IssuingCas.emplace_back(f);
+        vc.allowRevocationUnavailable = a.has("allow-revocation-unavailable");
+        verifier = std::make_unique<verifier::Verifier>(std::move(vc));
+    }
+
+    FlowSettings fs;
+    fs.origin = origin;
+    LoginFlow flow(store, *sms, challenges, verifier.get(), fs);
+    AppSettings as;
+    as.origin = origin;
+    as.tscnsdPort = tscnsdPort;
+    if (a.has("ip-limit")) as.ipLimitPerMinute = std::stoll(a.get("ip-limit"));
+    PortalApp app(flow, store, as);
+
+    TlsFiles tls;
+    if (a.has("tls-cert") || a.has("tls-key")) {
+        tls = { required(a, "tls-cert"), required(a, "tls-key") };
+    } else {
+        tls = ensureSelfSigned(dataDir() / "tls", host);
+        std::cerr << "tscns-portal: using the self-signed certificate " << tls.cert.string()
+                  << " (give --tls-cert/--tls-key for a real one)\n";
+    }
+    httplib::SSLServer server([&](SSL_CTX& ctx) {
+        SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+        SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+        return SSL_CTX_use_certificate_chain_file(&ctx, tls.cert.c_str()) == 1
+            && SSL_CTX_use_PrivateKey_file(&ctx, tls.key.c_str(), SSL_FILETYPE_PEM) == 1
+            && SSL_CTX_check_private_key(&ctx) == 1;
+    });
+    if (!server.is_valid())
+        throw Error(Errc::BadArgument,
+            "cannot load the TLS certificate " + tls.cert.string() + " and key "
+                + tls.key.string());
+    // An exclusive port: no SO_REUSEPORT, so a second instance on the same port fails.
+    server.set_socket_options([](int sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    const int threads = a.has("threads") ? std::stoi(a.get("threads")) : 8;
+    server.new_task_queue = [threads] {
+        return new httplib::ThreadPool(static_cast<std::size_t>(std::max(1, threads)));
+    };
+    server.set_payload_max_length(64 * 1024);
+    server.set_read_timeout(10, 0);
+    auto handler = [&app](const httplib::Request& in, httplib::Response& out) {
+        const HttpResponse r = app.handle(toRequest(in));
+        out.status = r.status;
+        std::string type = "text/plain";
+        for (const auto& [k, v] : r.headers) {
+            if (k == "Content-Type")
+                type = v;
+            else
+                out.headers.emplace(k, v);
+        }
+        out.set_content(r.body, type.c_str());
+    };
+    server.Get(".*", handler);
+    server.Post(".*", handler);
+    server.Put(".*", handler);
+    server.Delete(".*", handler);
+    server.Patch(".*", handler);
+    server.Options(".*", handler);
+
+    if (!server.bind_to_port(host.c_str(), port)) {
+        std::cerr << "tscns-portal: cannot listen on " << listen
+                  << " (in use by another process, or not an address of this machine)\n";
+        return 3;
+    }
+    gServer = &server;
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    std::atomic<bool> running { true };
+    std::thread purger([&] {
+        for (int tick = 0; running; ++tick) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (tick % 300 != 0) continue;
+            try {
+                store.purgeSessions();
+                challenges.purgeExpired();
+            } catch (const std::exception& e) {
+                std::cerr << "tscns-portal: purge: " << e.what() << "\n";
+            }
+        }
+    });
+    std::cerr << "tscns-portal: database " << redactDatabaseUrl(a.get("db", "(default)")) << " ("
+              << db->backend() << "), card login " << (verifier ? "on" : "off (no --cns-ca)")
+              << ", SMS " << (a.has("sms-gateway") ? "by gateway" : "to the outbox") << "\n";
+    std::cout << "listening " << origin << std::endl;
+    server.listen_after_bind();
+    gServer = nullptr;
+    running = false;
+    purger.join();
+    std::cerr << "tscns-portal: stopped\n";
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        const std::string cmd = argc > 1 ? argv[1] : "";
+        const std::string sub = argc > 2 ? argv[2] : "";
+        if (cmd.empty() || cmd == "-h" || cmd == "--help" || cmd == "help") {
+            std::cout << kUsage;
+            return cmd.empty() ? 2 : 0;
+        }
+        if (cmd == "serve") return serve(argc, argv);
+        if (cmd == "desk" && sub == "register") return deskRegister(argc, argv);
+        if (cmd == "cards" && sub == "add") return cardsAdd(argc, argv);
+        if (cmd == "sms" && sub == "list") return smsList(argc, argv);
+        std::cerr << "tscns-portal: unknown command \"" << cmd << (sub.empty() ? "" : " " + sub)
+                  << "\"\n"
+                  << kUsage;
+        return 2;
+    } catch (const Error& e) {
+        std::cerr << "tscns-portal: " << e.message() << "\n";
+        return e.code() == Errc::BadArgument ? 2 : 1;
+    } catch (const std::exception& e) {
+        std::cerr << "tscns-portal: " << e.what() << "\n";
+        return 1;
+    }
+}
