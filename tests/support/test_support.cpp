@@ -61,4 +61,16 @@ const char* stashed()
     return gStash;
 }
 
+int runTestGroups(int argc, char** argv, std::span<const TestGroup> groups)
+{
+    int failed = 0;
+    for (const TestGroup& g : groups) {
+        bool selected = argc < 2;
+        for (int i = 1; i < argc; ++i)
+            if (g.name == argv[i]) selected = true;
+        if (selected) failed += g.run();
+    }
+    return failed == 0 ? 0 : 1;
+}
+
 } // namespace tscns::test

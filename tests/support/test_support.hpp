@@ -9,7 +9,9 @@
 
 #include <exception>
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace tscns::test {
 
@@ -26,6 +28,17 @@ std::string bytesMismatch(ByteView actual, ByteView expected);
 bool stash(const std::string& text);
 /// The text last stashed.
 const char* stashed();
+
+/// One cmocka group of a unit-test binary: its name on the command line and its runner (which
+/// returns the number of failed tests).
+struct TestGroup {
+    std::string_view name;
+    int (*run)();
+};
+
+/// The main() of every unit-test binary: runs every group, or only the groups named in
+/// argv[1..]; 0 when no test failed.
+int runTestGroups(int argc, char** argv, std::span<const TestGroup> groups);
 
 } // namespace tscns::test
 

@@ -70,7 +70,20 @@ std::string redactDatabaseUrl(std::string_view url)
     for (std::size_t pos = out.find("password="); pos != std::string::npos;
          pos = out.find("password=", pos + 1)) {
         const std::size_t start = pos + 9;
-        std::size_t end = out.find(' ', start);
+        std::size_t end = std::string::npos;
+        if (start < out.size() && out[start] == '\'') {
+            // A quoted value runs to the closing quote (backslash escapes the next character).
+            for (std::size_t i = start + 1; i < out.size(); ++i) {
+                if (out[i] == '\\') {
+                    ++i;
+                } else if (out[i] == '\'') {
+                    end = i + 1;
+                    break;
+                }
+            }
+        } else {
+            end = out.find_first_of(" &", start);
+        }
         if (end == std::string::npos) end = out.size();
         out.replace(start, end - start, "***");
     }

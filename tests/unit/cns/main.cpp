@@ -2,15 +2,13 @@
 // cns_unit_tests: runs every group, or only the groups named on the command line.
 #include "groups.hpp"
 
+#include "test_support.hpp"
+
 #include <string_view>
 
 int main(int argc, char** argv)
 {
-    struct Group {
-        std::string_view name;
-        int (*run)();
-    };
-    constexpr Group kGroups[] = {
+    constexpr tscns::test::TestGroup kGroups[] = {
         { "scripted_channel", runScriptedChannelTests },
         { "get_response_channel", runGetResponseChannelTests },
         { "cns_card_script", runCnsCardScriptTests },
@@ -18,12 +16,5 @@ int main(int argc, char** argv)
         { "cns_card_variety", runCardVarietyTests },
         { "cns_connection", runCnsConnectionTests },
     };
-    int failed = 0;
-    for (const auto& g : kGroups) {
-        bool selected = argc < 2;
-        for (int i = 1; i < argc; ++i)
-            if (g.name == argv[i]) selected = true;
-        if (selected) failed += g.run();
-    }
-    return failed == 0 ? 0 : 1;
+    return tscns::test::runTestGroups(argc, argv, kGroups);
 }

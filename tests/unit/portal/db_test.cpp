@@ -616,6 +616,10 @@ void db_redactDatabaseUrl_hidesPasswords(void**)
         c.eq(redactDatabaseUrl("sqlite:/var/lib/tscns-portal/portal.sqlite"),
             "sqlite:/var/lib/tscns-portal/portal.sqlite", "sqlite: unchanged");
         c.eq(redactDatabaseUrl(""), "", "empty");
+        c.eq(redactDatabaseUrl("host=db password='my s\\'ecret' dbname=x"),
+            "host=db password=*** dbname=x", "quoted key=value password");
+        c.eq(redactDatabaseUrl("postgresql://db/x?password=s3cr3t&sslmode=require"),
+            "postgresql://db/x?password=***&sslmode=require", "URI query password");
     });
 }
 
