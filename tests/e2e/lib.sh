@@ -105,15 +105,31 @@ e2e_opensc_module() {
 # Starts pcscd in the foreground (as our child) unless one already answers on the default socket.
 # (A pcscd of another mount namespace, with its own /run/pcscd, does not count.)
 e2e_start_pcscd() {
+  local i attempt
   if [[ -S /run/pcscd/pcscd.comm ]] && opensc-tool --list-readers >/dev/null 2>&1; then
     e2e_log "using the pcscd that already runs"
   else
     [[ -f /etc/reader.conf.d/vpcd ]] || e2e_fail "vsmartcard-vpcd is not installed (/etc/reader.conf.d/vpcd)"
-    pcscd --foreground --error >"$E2E_TMP/pcscd.log" 2>&1 &
-    E2E_PCSCD_PID=$!
-    e2e_log "started pcscd (pid $E2E_PCSCD_PID)"
+    # vpcd binds 35963/35964 when pcscd starts. Those ports lie in Linux's ephemeral range, so
+    # a loopback connection of another program (or its TIME_WAIT, up to 60 s) can hold one for
+    # a while: then vpcd logs "Address already in use" and the reader never appears. Wait for
+    # the port and start again, rather than failing on someone else's socket.
+    for attempt in $(seq 8); do
+      pcscd --foreground --error >"$E2E_TMP/pcscd.log" 2>&1 &
+      E2E_PCSCD_PID=$!
+      e2e_log "started pcscd (pid $E2E_PCSCD_PID)"
+      for i in $(seq 100); do
+        if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
+        grep -q "Address already in use" "$E2E_TMP/pcscd.log" 2>/dev/null && break
+        sleep 0.1
+      done
+      grep -q "Address already in use" "$E2E_TMP/pcscd.log" 2>/dev/null || break
+      e2e_log "vpcd's port is taken (attempt $attempt): $(ss -Htanp '( sport = :35963 or sport = :35964 )' 2>/dev/null | head -n 3 | tr -s ' ' | tr '\n' ';')"
+      e2e_stop_pid "$E2E_PCSCD_PID"
+      E2E_PCSCD_PID=""
+      sleep 10
+    done
   fi
-  local i
   for i in $(seq 100); do
     if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD 00 00"; then return 0; fi
     sleep 0.1
