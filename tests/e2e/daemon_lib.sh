@@ -58,18 +58,8 @@ d_wait_pinentry() {
   return 1
 }
 
-# d_free_port: a loopback TCP port nobody listens on (47200-47999; never vpcd's or the default).
-d_free_port() {
-  local p _
-  for _ in $(seq 200); do
-    p=$((47200 + (RANDOM % 800)))
-    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-      echo "$p"
-      return 0
-    fi
-  done
-  e2e_fail "no free port in 47200-47999"
-}
+# d_free_port: a loopback TCP port for tscnsd or a test portal (47200-47999).
+d_free_port() { e2e_free_port 47200 47999; }
 
 # d_start [tscnsd options...]: starts tscnsd on a free loopback port allowing D_ORIGIN (and
 # whatever the options add), with the scripted pinentry; waits until it answers /v1/status.

@@ -137,6 +137,20 @@ e2e_start_pcscd() {
   e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00' (a pcscd without vsmartcard-vpcd?)"
 }
 
+# e2e_free_port LOW HIGH: a loopback TCP port in LOW..HIGH that nobody listens on. Each test
+# family keeps a range of its own (never vpcd's 35963/35964 or tscnsd's 47123).
+e2e_free_port() {
+  local low=$1 high=$2 p _
+  for _ in $(seq 200); do
+    p=$((low + (RANDOM % (high - low + 1))))
+    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+      echo "$p"
+      return 0
+    fi
+  done
+  e2e_fail "no free port in $low-$high"
+}
+
 # e2e_reader_has_card SLOT: true when the vpcd reader of SLOT holds a card.
 e2e_reader_has_card() {
   opensc-tool --list-readers 2>/dev/null | grep -E "Virtual PCD 00 0$1" | grep -q Yes

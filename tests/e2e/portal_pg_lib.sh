@@ -37,18 +37,8 @@ pg__bindir() {
 # pg__as_owner COMMAND...: runs COMMAND as the cluster's owner, in a directory it can read.
 pg__as_owner() { (cd "$PG_DIR" && "${PG_RUN[@]}" "$@"); }
 
-# pg__free_port: a loopback TCP port nobody listens on (46000-46999; not the daemon tests' range).
-pg__free_port() {
-  local p _
-  for _ in $(seq 200); do
-    p=$((46000 + (RANDOM % 1000)))
-    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-      echo "$p"
-      return 0
-    fi
-  done
-  e2e_fail "no free port in 46000-46999"
-}
+# pg__free_port: a loopback TCP port for the server (46000-46999; not the daemon tests' range).
+pg__free_port() { e2e_free_port 46000 46999; }
 
 # pg_start: initializes and starts the server, creates the test user and database, sets PG_URL
 # and PG_PORT. Stopped at exit (or by pg_stop).

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Exception helpers for cmocka tests.
+// Exception helpers, temporary directories and the group runner for cmocka tests.
 #include "test_support.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <system_error>
+
+#include <unistd.h>
 
 namespace tscns::test {
 
@@ -59,6 +65,23 @@ bool stash(const std::string& text)
 const char* stashed()
 {
     return gStash;
+}
+
+std::filesystem::path makeTempDir(std::string_view prefix)
+{
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/"
+        + std::string(prefix) + "-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
+    return pattern;
+}
+
+void removeTree(const std::filesystem::path& dir) noexcept
+{
+    if (dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
 }
 
 int runTestGroups(int argc, char** argv, std::span<const TestGroup> groups)

@@ -8,6 +8,7 @@
 #include "tscns/apdu/error.hpp"
 
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <span>
 #include <string>
@@ -28,6 +29,11 @@ std::string bytesMismatch(ByteView actual, ByteView expected);
 bool stash(const std::string& text);
 /// The text last stashed.
 const char* stashed();
+
+/// mkdtemp under $TMPDIR (or /tmp); throws std::system_error on failure.
+std::filesystem::path makeTempDir(std::string_view prefix);
+/// Removes a directory tree, ignoring errors (teardowns).
+void removeTree(const std::filesystem::path& dir) noexcept;
 
 /// One cmocka group of a unit-test binary: its name on the command line and its runner (which
 /// returns the number of failed tests).

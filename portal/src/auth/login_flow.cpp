@@ -4,13 +4,13 @@
 #include "auth/login_flow.hpp"
 
 #include "auth/secrets.hpp"
+#include "util/clock.hpp"
 
 #include "tscns/apdu/error.hpp"
 #include "tscns/cns/codice_fiscale.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 
 namespace tscns::portal {
 
@@ -43,17 +43,6 @@ namespace {
         const int m = std::stoi(d.substr(5, 2));
         const int day = std::stoi(d.substr(8, 2));
         return m >= 1 && m <= 12 && day >= 1 && day <= 31;
-    }
-
-    /// Today (UTC) as YYYY-MM-DD at `ms`.
-    std::string dateAt(std::int64_t ms)
-    {
-        const std::time_t t = static_cast<std::time_t>(ms / 1000);
-        std::tm tm {};
-        gmtime_r(&t, &tm);
-        char buf[16];
-        std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-        return buf;
     }
 
     std::string normalizeMobile(const std::string& in)
@@ -209,7 +198,7 @@ PasswordStep LoginFlow::checkPassword(
         usable = false;
         why = "the card of this user ID was replaced by a newer one";
     }
-    if (usable && !card->expiry.empty() && card->expiry < dateAt(store_.now())) {
+    if (usable && !card->expiry.empty() && card->expiry < utcDate(store_.now())) {
         usable = false;
         why = "the card of this user ID expired on " + card->expiry;
     }
@@ -333,6 +322,13 @@ CardStep LoginFlow::verifyCard(
         return out;
     }
     const verifier::VerifiedHolder& h = outcome.holder();
+    // A verified card that is not (or no longer) the account's counts as a failed attempt.
+    auto refuse = [&](std::string reason) {
+        out.auditReason = std::move(reason);
+        out.sessionDropped
+            = challenges_.recordFailure(loginId) >= verifier::ChallengeStore::kMaxFailedAttempts;
+        return out;
+    };
     // Which of the account's cards is this? By the chip's ID when known, else by the expiry
     // date (the certificate ends on the card's expiry day).
     const std::vector<CardRecord> cards = store_.cardsOf(accountId);
@@ -347,12 +343,8 @@ CardStep LoginFlow::verifyCard(
         for (const CardRecord& c : cards) {
             if (c.status == card_status::kRetired) {
                 anyRetired = true;
-                if (c.chipId.empty() && c.expiry == certDate) {
-                    out.auditReason
-                        = "the certificate matches the replaced card " + maskId(c.userId);
-                    challenges_.recordFailure(loginId);
-                    return out;
-                }
+                if (c.chipId.empty() && c.expiry == certDate)
+                    return refuse("the certificate matches the replaced card " + maskId(c.userId));
                 continue;
             }
             if (!c.chipId.empty()) continue;
@@ -364,21 +356,13 @@ CardStep LoginFlow::verifyCard(
         else if (byDate.empty() && unbound.size() == 1 && unbound.front()->expiry.empty()
             && !anyRetired)
             chosen = unbound.front();
-        if (chosen != nullptr) store_.bindChip(chosen->cardNumber, h.cardId);
+        if (chosen == nullptr)
+            return refuse("certificate of card " + maskId(h.cardId) + " (valid to " + certDate
+                + ") matches none of the account's cards");
+        store_.bindChip(chosen->cardNumber, h.cardId);
     }
-    if (chosen == nullptr) {
-        out.auditReason = "certificate of card " + maskId(h.cardId) + " (valid to " + certDate
-            + ") matches none of the account's cards";
-        out.sessionDropped
-            = challenges_.recordFailure(loginId) >= verifier::ChallengeStore::kMaxFailedAttempts;
-        return out;
-    }
-    if (chosen->status == card_status::kRetired) {
-        out.auditReason = "card " + maskId(chosen->userId) + " was replaced by a newer one";
-        out.sessionDropped
-            = challenges_.recordFailure(loginId) >= verifier::ChallengeStore::kMaxFailedAttempts;
-        return out;
-    }
+    if (chosen->status == card_status::kRetired)
+        return refuse("card " + maskId(chosen->userId) + " was replaced by a newer one");
     out.ok = true;
     out.cardNumber = chosen->cardNumber;
     out.auditReason = "certificate " + h.certificateSerial + " of " + h.issuer;

@@ -5,6 +5,7 @@
 #include "db/schema.hpp"
 #include "sms/sms_sender.hpp"
 #include "store/db_challenge_store.hpp"
+#include "util/clock.hpp"
 #include "web/portal_app.hpp"
 
 #include "tscns/apdu/error.hpp"
@@ -16,7 +17,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,7 +26,6 @@
 #include <thread>
 #include <vector>
 
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -171,16 +170,6 @@ std::unique_ptr<Database> openMigrated(const Args& a)
     return db;
 }
 
-std::string isoTime(std::int64_t ms)
-{
-    const std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm {};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string required(const Args& a, const std::string& k)
 {
     const std::string v = a.get(k);
@@ -261,11 +250,12 @@ int smsList(int argc, char** argv)
         nlohmann::json out = nlohmann::json::array();
         for (const auto& e : entries)
             out.push_back({ { "to", e.to }, { "kind", e.kind }, { "text", e.text },
-                { "code", e.code }, { "time", isoTime(e.at) } });
+                { "code", e.code }, { "time", utcTimestamp(e.at) } });
         std::cout << out.dump() << "\n";
     } else {
         for (const auto& e : entries)
-            std::cout << isoTime(e.at) << "  " << e.to << "  " << e.kind << "  " << e.text << "\n";
+            std::cout << utcTimestamp(e.at) << "  " << e.to << "  " << e.kind << "  " << e.text
+                      << "\n";
         if (entries.empty()) std::cout << "(no messages)\n";
     }
     return 0;

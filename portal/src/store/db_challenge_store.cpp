@@ -102,11 +102,7 @@ int DbChallengeStore::recordFailure(std::string_view sessionId)
         " dropped = CASE WHEN cnsauth_challenges.failed_attempts + 1 >= $3 THEN 1 ELSE 0 END,"
         " retain_until = excluded.retain_until RETURNING failed_attempts",
         { std::string(sessionId), t + kRetentionMs, std::int64_t { kMaxFailedAttempts } });
-    const int n = r.rows.empty() ? 1 : static_cast<int>(r.rows[0].integer(0));
-    if (n >= kMaxFailedAttempts)
-        db_.exec("UPDATE cnsauth_challenges SET dropped = 1 WHERE login_id = $1",
-            { std::string(sessionId) });
-    return n;
+    return r.rows.empty() ? 1 : static_cast<int>(r.rows[0].integer(0));
 }
 
 void DbChallengeStore::endSession(std::string_view sessionId)

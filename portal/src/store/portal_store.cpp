@@ -3,20 +3,13 @@
 #include "store/portal_store.hpp"
 
 #include "auth/secrets.hpp"
+#include "util/clock.hpp"
 
 #include "tscns/apdu/error.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 namespace tscns::portal {
-
-std::int64_t systemNowMs()
-{
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 namespace {
     constexpr std::string_view kAccountColumns
@@ -114,23 +107,31 @@ std::optional<AccountRecord> PortalStore::accountByCf(const std::string& cf)
 
 bool PortalStore::insertAccount(const AccountRecord& a, const CardRecord& c)
 {
+    // Thrown inside the transaction to roll the account back when its card is taken.
+    struct CardTaken { };
     bool inserted = false;
-    db_.transaction([&](SqlExecutor& tx) {
-        const SqlResult acc = tx.exec(
-            "INSERT INTO accounts (id, codice_fiscale, given_name, surname, mobile, password_hash,"
-            " provisional_hash, provisional_expires_at, first_access_at, created_at) VALUES ($1,"
-            " $2, $3, $4, $5, NULL, $6, $7, NULL, $8) ON CONFLICT DO NOTHING",
-            { a.id, a.codiceFiscale, a.givenName, a.surname, a.mobile, a.provisionalHash,
-                a.provisionalExpiresAt, now() });
-        if (acc.affected != 1) return;
-        const SqlResult crd = tx.exec(
-            "INSERT INTO cards (card_number, user_id, account_id, expiry, status, chip_id,"
-            " added_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            { c.cardNumber, c.userId, a.id, optionalText(c.expiry), c.status,
-                optionalText(c.chipId), now() });
-        if (crd.affected != 1) throw Error(Errc::BadArgument, "card already registered");
-        inserted = true;
-    });
+    try {
+        db_.transaction([&](SqlExecutor& tx) {
+            const SqlResult acc
+                = tx.exec("INSERT INTO accounts (id, codice_fiscale, given_name, surname, mobile, "
+                          "password_hash,"
+                          " provisional_hash, provisional_expires_at, first_access_at, created_at) "
+                          "VALUES ($1,"
+                          " $2, $3, $4, $5, NULL, $6, $7, NULL, $8) ON CONFLICT DO NOTHING",
+                    { a.id, a.codiceFiscale, a.givenName, a.surname, a.mobile, a.provisionalHash,
+                        a.provisionalExpiresAt, now() });
+            if (acc.affected != 1) return;
+            const SqlResult crd = tx.exec(
+                "INSERT INTO cards (card_number, user_id, account_id, expiry, status, chip_id,"
+                " added_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                { c.cardNumber, c.userId, a.id, optionalText(c.expiry), c.status,
+                    optionalText(c.chipId), now() });
+            if (crd.affected != 1) throw CardTaken {};
+            inserted = true;
+        });
+    } catch (const CardTaken&) {
+        return false;
+    }
     return inserted;
 }
 

@@ -15,7 +15,6 @@ namespace tscns::portal {
 
 /// Milliseconds since the epoch; tests pass a fake clock.
 using NowMs = std::function<std::int64_t()>;
-std::int64_t systemNowMs();
 
 struct AccountRecord {
     std::string id;

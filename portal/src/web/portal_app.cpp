@@ -131,6 +131,14 @@ bool PortalApp::advance(Ctx& ctx, HttpResponse& r, std::string_view stage,
     return true;
 }
 
+HttpResponse PortalApp::advanceTo(Ctx& ctx, std::string_view stage, const std::string& accountId,
+    const std::string& cardNumber, const std::string& amr, const std::string& location)
+{
+    HttpResponse r = redirect(location);
+    if (!advance(ctx, r, stage, accountId, cardNumber, amr)) return redirect("/login");
+    return r;
+}
+
 HttpResponse PortalApp::handle(const HttpRequest& req) noexcept
 {
     HttpResponse r;
@@ -256,20 +264,13 @@ HttpResponse PortalApp::postLogin(Ctx& ctx)
     const std::string userId = ctx.req.field("user_id").substr(0, 64);
     const std::string password = ctx.req.field("password");
     const PasswordStep step = flow_.checkPassword(userId, password, ctx.req.remoteAddress);
-    HttpResponse r;
     switch (step.result) {
     case PasswordStep::Result::NewPasswordRequired:
-        if (!advance(ctx, r, stage::kNewPassword, step.accountId, step.cardNumber, "pwd"))
-            return redirect("/login");
-        r.status = 303;
-        r.set("Location", "/login/new-password");
-        return r;
+        return advanceTo(ctx, stage::kNewPassword, step.accountId, step.cardNumber, "pwd",
+            "/login/new-password");
     case PasswordStep::Result::SecondFactor:
-        if (!advance(ctx, r, stage::kSecondFactor, step.accountId, step.cardNumber, "pwd"))
-            return redirect("/login");
-        r.status = 303;
-        r.set("Location", "/login/second-factor");
-        return r;
+        return advanceTo(ctx, stage::kSecondFactor, step.accountId, step.cardNumber, "pwd",
+            "/login/second-factor");
     case PasswordStep::Result::ProvisionalExpired:
         return page(
             pages::login(ctx.session->csrf,
@@ -301,13 +302,11 @@ HttpResponse PortalApp::postNewPassword(Ctx& ctx)
         ctx.req.field("new_password"), ctx.req.field("new_password_confirm"));
     if (problem)
         return page(pages::newPassword(s.csrf, "La password non va bene: " + *problem + "."));
-    HttpResponse r;
-    if (!advance(ctx, r, stage::kOtp, s.accountId, s.cardNumber, "pwd")) return redirect("/login");
+    HttpResponse moved
+        = advanceTo(ctx, stage::kOtp, s.accountId, s.cardNumber, "pwd", "/login/otp");
     // A login that reached its code limit still lands on the code page, which offers a resend.
-    flow_.sendCode(s.loginId, s.accountId);
-    r.status = 303;
-    r.set("Location", "/login/otp");
-    return r;
+    if (moved.header("Location") == "/login/otp") flow_.sendCode(s.loginId, s.accountId);
+    return moved;
 }
 
 HttpResponse PortalApp::getSecondFactor(Ctx& ctx)
@@ -329,11 +328,7 @@ HttpResponse PortalApp::postOtpSend(Ctx& ctx)
                         "piu' tardi.",
                         ""),
             429);
-    HttpResponse r;
-    if (!advance(ctx, r, stage::kOtp, s.accountId, s.cardNumber, "pwd")) return redirect("/login");
-    r.status = 303;
-    r.set("Location", "/login/otp");
-    return r;
+    return advanceTo(ctx, stage::kOtp, s.accountId, s.cardNumber, "pwd", "/login/otp");
 }
 
 HttpResponse PortalApp::getOtp(Ctx& ctx)
@@ -349,13 +344,8 @@ HttpResponse PortalApp::postOtp(Ctx& ctx)
     const CodeStep step = flow_.checkCode(s.loginId, s.accountId, ctx.req.field("code"));
     switch (step.result) {
     case CodeStep::Result::Accepted: {
-        HttpResponse r;
         flow_.completeLogin(s.accountId, s.cardNumber, "pwd+otp", ctx.req.remoteAddress);
-        if (!advance(ctx, r, stage::kAuthenticated, s.accountId, s.cardNumber, "pwd+otp"))
-            return redirect("/login");
-        r.status = 303;
-        r.set("Location", "/home");
-        return r;
+        return advanceTo(ctx, stage::kAuthenticated, s.accountId, s.cardNumber, "pwd+otp", "/home");
     }
     case CodeStep::Result::Wrong:
         store_.audit(

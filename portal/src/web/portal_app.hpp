@@ -50,6 +50,9 @@ private:
     /// Replaces the session by a new ID in `stage` and sets the cookie on `response`.
     bool advance(Ctx& ctx, HttpResponse& response, std::string_view stage,
         const std::string& accountId, const std::string& cardNumber, const std::string& amr);
+    /// advance(), then 303 to `location` (to /login when the session was already gone).
+    HttpResponse advanceTo(Ctx& ctx, std::string_view stage, const std::string& accountId,
+        const std::string& cardNumber, const std::string& amr, const std::string& location);
     void setCookie(HttpResponse& response, const std::string& token) const;
     void clearCookie(HttpResponse& response) const;
     void secure(HttpResponse& response) const;

@@ -26,6 +26,8 @@
 using namespace tscns;
 using namespace tscns::portal;
 using tscns::test::Checker;
+using tscns::test::makeTempDir;
+using tscns::test::removeTree;
 
 namespace {
 
@@ -60,23 +62,6 @@ std::string pgUrl()
 {
     const char* v = std::getenv("TSCNS_PORTAL_TEST_PG");
     return v != nullptr ? v : "";
-}
-
-std::filesystem::path makeTempDir(std::string_view prefix)
-{
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/"
-        + std::string(prefix) + "-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-    return pattern;
-}
-
-void removeTree(const std::filesystem::path& dir) noexcept
-{
-    if (dir.empty()) return;
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
 }
 
 void dropTables(Database& db)

@@ -149,6 +149,38 @@ void flow_passwordThrottle_endsAfterTheDelay(void** state)
     });
 }
 
+void flow_auditLog_masksIdentifiersAndHoldsNoSecret(void** state)
+{
+    FlowFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const Registered r = f->flow->registerAccount(sample());
+        const std::string provisional
+            = r.provisionalFirstHalf + f->lastCode("provisional-password");
+        f->flow->checkPassword(r.userId, "wrong-password-123", "198.51.100.7");
+        f->flow->checkPassword("5550001111", "other-guess-456", "198.51.100.7");
+        const PasswordStep ok = f->flow->checkPassword(r.userId, provisional, "198.51.100.7");
+        c.that(!f->flow
+                    ->setNewPassword(
+                        ok.accountId, r.userId, "una frase lunga e sua", "una frase lunga e sua")
+                    .has_value(),
+            "new password set");
+        const SqlResult rows = f->db->exec("SELECT event, subject, address, detail FROM audit_log");
+        c.that(rows.rows.size() >= 5, "every event logged");
+        for (const SqlRow& row : rows.rows) {
+            const std::string line = row.text(0) + " " + row.text(1) + " " + row.text(3);
+            for (const std::string secret : { provisional, std::string("wrong-password-123"),
+                     std::string("other-guess-456"), std::string("una frase lunga e sua"),
+                     std::string("RSSMRA85T10A562S"), r.userId, std::string("5550001111") })
+                c.that(line.find(secret) == std::string::npos,
+                    "audit line without " + secret + ": " + line);
+        }
+        bool masked = false;
+        for (const SqlRow& row : rows.rows)
+            masked = masked || row.text(1) == "******7890";
+        c.that(masked, "the user ID appears masked as ******7890");
+    });
+}
+
 void challengeStore_singleUseAndThreeFailures(void** state)
 {
     FlowFixture* f = fx(state);
@@ -212,6 +244,8 @@ int runFlowTests()
         cmocka_unit_test_setup_teardown(flow_provisionalPassword_worksOnce, setup, teardown),
         cmocka_unit_test_setup_teardown(flow_smsCode_expiresAfterFiveMinutes, setup, teardown),
         cmocka_unit_test_setup_teardown(flow_passwordThrottle_endsAfterTheDelay, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            flow_auditLog_masksIdentifiersAndHoldsNoSecret, setup, teardown),
         cmocka_unit_test_setup_teardown(challengeStore_singleUseAndThreeFailures, setup, teardown),
         cmocka_unit_test(secrets_passwordPolicy),
     };

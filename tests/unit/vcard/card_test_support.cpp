@@ -13,23 +13,6 @@ namespace tscns::vcard::test {
 
 namespace fs = std::filesystem;
 
-fs::path makeTempDir(std::string_view prefix)
-{
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/"
-        + std::string(prefix) + "-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-    return pattern;
-}
-
-void removeTree(const fs::path& dir) noexcept
-{
-    if (dir.empty()) return;
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-}
-
 namespace {
 
     fs::path personalizeInto(const fs::path& root, const char* name, const char* profile,

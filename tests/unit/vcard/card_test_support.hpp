@@ -40,10 +40,8 @@ struct CardFixture {
     std::string error; ///< failure description for fail_msg
 };
 
-/// mkdtemp under $TMPDIR (or /tmp); throws on failure.
-std::filesystem::path makeTempDir(std::string_view prefix);
-/// Removes a directory tree, ignoring errors.
-void removeTree(const std::filesystem::path& dir) noexcept;
+using tscns::test::makeTempDir; // tests/support
+using tscns::test::removeTree;
 
 /// cmocka group setup/teardown creating and removing the ImageSet.
 int imagesSetup(void** state);

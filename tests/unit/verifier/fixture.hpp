@@ -5,6 +5,8 @@
 // inside Checker lambdas or in the group fixture (house-style §6).
 #pragma once
 
+#include "test_support.hpp"
+
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/cnsauth/token.hpp"
 #include "tscns/verifier/ocsp_client.hpp"
@@ -105,8 +107,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// mkdtemp under $TMPDIR (or /tmp).
-std::filesystem::path makeTempDir(std::string_view prefix);
-void removeTree(const std::filesystem::path& dir) noexcept;
+using tscns::test::makeTempDir; // tests/support
+using tscns::test::removeTree;
 
 } // namespace tscns::verifier::test
