@@ -120,3 +120,12 @@ p_sms_login() {
   post /login/otp code="$(last_code otp)" csrf="$(csrf)"
   [[ "$STATUS $LOCATION" == "303 /home" ]]
 }
+
+# p_sql SQL: runs SQL on P_DB (sqlite3 or psql), one row per line, columns split by |.
+p_sql() {
+  if [[ $P_DB == sqlite:* ]]; then
+    sqlite3 "${P_DB#sqlite:}" "$1"
+  else
+    psql "$P_DB" -qAtc "$1"
+  fi
+}

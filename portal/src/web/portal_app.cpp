@@ -408,7 +408,8 @@ HttpResponse PortalApp::postCardVerify(Ctx& ctx)
         store_.audit("card-failed", who, ctx.req.remoteAddress, step.auditReason);
         HttpResponse r
             = jsonError(401, step.sessionDropped ? "SESSION_EXPIRED" : "CARD_AUTH_FAILED",
-                std::string(verifier::kClientMessage));
+                "Accesso con la tessera non riuscito: usa la tessera registrata per questo"
+                " utente, oppure il codice via SMS.");
         if (step.sessionDropped) {
             store_.deleteSession(ctx.token);
             clearCookie(r);
