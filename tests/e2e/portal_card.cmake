@@ -7,3 +7,9 @@ if(TARGET tscns-portal AND TARGET tscnsd AND TARGET tscns-test-pinentry)
       $<TARGET_FILE:tscns-portal> $<TARGET_FILE:tscnsd> $<TARGET_FILE:tscns-test-pinentry> ${backend})
   endforeach()
 endif()
+# The README's first command in its smoke mode: the demo's cards, tscnsd and portal, one first
+# access and one password + card login with curl, then everything stopped.
+if(TARGET tscns-portal AND TARGET tscnsd AND TARGET tscns-test-pinentry)
+  tscns_add_e2e_test(e2e_demo_smoke bash ${PROJECT_SOURCE_DIR}/scripts/demo.sh --no-install --no-build
+    --build-dir ${PROJECT_BINARY_DIR} --smoke)
+endif()

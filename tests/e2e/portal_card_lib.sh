@@ -36,10 +36,11 @@ pc_insert() {
 }
 
 # pc_start [serve options...]: pcscd, the holder's card in reader 0, tscnsd allowing the
-# portal's origin, and the portal with both CAs and CRLs (card login on). Sets BASE, D_PORT.
+# portal's origin, and the portal with both CAs and CRLs (card login on), on P_PORT when set.
+# Sets BASE, D_PORT.
 pc_start() {
   e2e_start_pcscd
-  P_PORT=$(e2e_free_port 48200 48899)
+  P_PORT=${P_PORT:-$(e2e_free_port 48200 48899)}
   D_ORIGIN=https://127.0.0.1:$P_PORT
   pc_insert "$PC_CARD"
   d_start --rate-limit 0 "${PC_TSCNSD_ARGS[@]}"
