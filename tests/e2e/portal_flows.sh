@@ -5,7 +5,8 @@
 # SMS code), a later login with an SMS code, and what is refused: CSRF missing or wrong, a
 # replayed SMS code, wrong codes until the code dies, brute force on the password (slowed down,
 # same answer for unknown user IDs), a provisional password used twice, a renewal card whose
-# user ID works at once and retires the old one after its first access.
+# user ID works at once and retires the old one after its first access, an expired provisional
+# password (refused; a wrong password on that account answers as an unknown user ID does).
 #
 # Usage: portal_flows.sh TSCNS_PORTAL [sqlite|postgresql]
 PORTAL=${1:?usage: portal_flows.sh TSCNS_PORTAL [sqlite|postgresql]}
@@ -53,7 +54,7 @@ e2e_check "first access: provisional password -> 303 /login/new-password ($STATU
   test "$STATUS $LOCATION" = "303 /login/new-password"
 req GET /login/new-password
 post /login/new-password new_password=password new_password_confirm=password csrf="$(csrf)"
-e2e_check "first access: a blocklisted password is refused" grep -q 'troppo\|too common\|common' "$P_BODY"
+e2e_check "first access: a blocklisted password is refused" grep -q 'troppo comune' "$P_BODY"
 newpw="una frase lunga e sua"
 post /login/new-password new_password="$newpw" new_password_confirm="$newpw" csrf="$(csrf)"
 e2e_check "first access: new password -> 303 /login/otp ($STATUS $LOCATION)" test "$STATUS $LOCATION" = "303 /login/otp"
@@ -136,6 +137,45 @@ post /login user_id="$user" password="$newpw" csrf="$(csrf)"
 e2e_check "brute force: while slowed down even the right password waits" test "$STATUS" = 429
 for i in 1 2 3 4 5 6; do post /login user_id=5550001111 password="wrong-$i" csrf="$(csrf)"; done
 e2e_check "brute force: an unknown user ID is slowed down the same way" test "$STATUS" = 429
+
+# --- an expired provisional password is refused, and the answer does not tell the user ID exists
+reg2=$("$PORTAL" desk register --db "$DB" --card-number 80380000305555555555 --cf FRRNNA90E45F205L \
+  --mobile "+39 333 0000005" --given-name Anna --surname Ferrari --json)
+user2=$(jq -r .userId <<<"$reg2")
+prov2=$(jq -r .provisionalPasswordFirstHalf <<<"$reg2")$(last_code provisional-password)
+# As if registered more than 30 days ago: its provisional password expired yesterday.
+past=$(($(date +%s) * 1000 - 86400000))
+aged="UPDATE accounts SET provisional_expires_at = $past WHERE codice_fiscale = 'FRRNNA90E45F205L'"
+if [[ $BACKEND == postgresql ]]; then
+  pg_psql "$aged" >/dev/null
+else
+  sqlite3 -cmd '.timeout 5000' "${DB#sqlite:}" "$aged"
+fi
+# p_page: the last page without its per-request values (csrf, the user ID typed in the form).
+p_page() { sed -E 's/(value|content)="[^"]*"/\1=""/g' "$P_BODY"; }
+p_new_session
+req GET /login
+post /login user_id="$user2" password="$prov2" csrf="$(csrf)"
+e2e_check "expired provisional password: refused, no step further ($STATUS $LOCATION)" p_error_page
+e2e_check "expired provisional password: the login form again, no session for the account" \
+  bash -c "grep -q 'id=\"login-form\"' '$P_BODY' && ! grep -q 'new-password-form' '$P_BODY'"
+expired_page=$(p_page)
+wrong2=${prov2:0:9}$([[ ${prov2:9:1} == Z ]] && echo Y || echo Z)
+post /login user_id="$user2" password="$wrong2" csrf="$(csrf)"
+wrong_page=$(p_page)
+post /login user_id=5550002222 password="$wrong2" csrf="$(csrf)"
+unknown_page=$(p_page)
+e2e_check "expired account, wrong password: the generic error" \
+  grep -q 'Codice utente o password non corretti' <<<"$wrong_page"
+e2e_check "expired account, wrong password: the same page as an unknown user ID" \
+  test "$wrong_page" = "$unknown_page"
+# Only the holder of the right (expired) password is told it expired: that tells nothing to
+# whoever does not know it.
+e2e_check "expired account, right password: told to go back to the desk, not the generic error" \
+  bash -c "grep -q 'scaduta' <<<\"\$1\" && ! grep -q 'non corretti' <<<\"\$1\"" _ "$expired_page"
+req GET /login/new-password
+e2e_check "expired provisional password: /login/new-password is not reachable" \
+  test "$STATUS $LOCATION" = "303 /login"
 
 e2e_summary
 [[ $E2E_FAILED == 0 ]]

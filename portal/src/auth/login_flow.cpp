@@ -238,8 +238,8 @@ std::optional<std::string> LoginFlow::setNewPassword(const std::string& accountI
     const std::string& userId, const std::string& password, const std::string& confirm)
 {
     const auto account = store_.accountById(accountId);
-    if (!account) return std::string("the login has expired: start again");
-    if (!constantTimeEqual(password, confirm)) return std::string("the two passwords differ");
+    if (!account) return std::string("l'accesso e' scaduto: ricomincia");
+    if (!constantTimeEqual(password, confirm)) return std::string("le due password non coincidono");
     PasswordContext ctx;
     ctx.personalWords = { userId, account->codiceFiscale, account->givenName, account->surname };
     if (auto problem = passwordProblem(password, ctx)) return problem;
