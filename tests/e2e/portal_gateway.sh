@@ -98,7 +98,7 @@ p_password "$user" "$newpw"
 req GET /login/second-factor
 post /login/otp/send csrf="$(csrf)"
 e2e_check "gateway down: sending the code answers an error page ($STATUS)" \
-  bash -c "test '$STATUS' -ge 500 && grep -q 'Riprova' '$P_BODY'"
+  bash -c "test '$STATUS' = 503 && grep -q 'inviare il codice SMS' '$P_BODY'"
 e2e_check "gateway down: the portal still answers" bash -c "curl -sk --noproxy '*' '$BASE/healthz' | grep -q ok"
 e2e_check "gateway back: the next login completes" p_sms_login "$user" "$newpw"
 
