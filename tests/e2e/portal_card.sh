@@ -15,11 +15,7 @@ TSCNS_TEST_PINENTRY=${3:?}
 BACKEND=${4:-sqlite}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
-if [[ $BACKEND == postgresql ]]; then
-  source "$(dirname "$0")/portal_pg_lib.sh"
-  pg_start
-  P_DB=$PG_URL
-fi
+P_BACKEND=$BACKEND
 source "$(dirname "$0")/portal_lib.sh"
 source "$(dirname "$0")/portal_card_lib.sh"
 

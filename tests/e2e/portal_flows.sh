@@ -13,11 +13,7 @@ PORTAL=${1:?usage: portal_flows.sh TSCNS_PORTAL [sqlite|postgresql]}
 BACKEND=${2:-sqlite}
 source "$(dirname "$0")/lib.sh"
 
-if [[ $BACKEND == postgresql ]]; then
-  source "$(dirname "$0")/portal_pg_lib.sh"
-  pg_start
-  P_DB=$PG_URL
-fi
+P_BACKEND=$BACKEND
 source "$(dirname "$0")/portal_lib.sh"
 DB=$P_DB
 p_start portal

@@ -5,11 +5,17 @@
 # jar as a browser without JavaScript makes them, the SMS outbox, desk registration and the
 # first access. Source it after lib.sh.
 #
-# Environment: PORTAL (the tscns-portal binary), required. P_DB: the database URL (default
-# sqlite in E2E_TMP; portal_pg_lib.sh's PG_URL for PostgreSQL).
+# Environment: PORTAL (the tscns-portal binary), required. P_BACKEND: sqlite (default: a file
+# in E2E_TMP) or postgresql (a throwaway server, portal_pg_lib.sh's pg_start, stopped at exit).
+# P_DB: the database URL, when given, instead.
 
 : "${PORTAL:?PORTAL must name the tscns-portal binary}"
 export XDG_DATA_HOME=${XDG_DATA_HOME:-$E2E_TMP/data}
+if [[ -z ${P_DB:-} && ${P_BACKEND:-sqlite} == postgresql ]]; then
+  source "$(dirname "${BASH_SOURCE[0]}")/portal_pg_lib.sh"
+  pg_start
+  P_DB=$PG_URL
+fi
 P_DB=${P_DB:-sqlite:$E2E_TMP/portal.sqlite}
 P_JAR=$E2E_TMP/jar                 # the cookie jar of req/post
 P_HEAD=$E2E_TMP/head               # headers of the last request

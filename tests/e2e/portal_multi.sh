@@ -10,11 +10,7 @@ PORTAL=${1:?usage: portal_multi.sh TSCNS_PORTAL [postgresql|sqlite]}
 BACKEND=${2:-postgresql}
 source "$(dirname "$0")/lib.sh"
 
-if [[ $BACKEND == postgresql ]]; then
-  source "$(dirname "$0")/portal_pg_lib.sh"
-  pg_start
-  P_DB=$PG_URL
-fi
+P_BACKEND=$BACKEND
 source "$(dirname "$0")/portal_lib.sh"
 
 # Both instances; the cookie jar is shared (cookies are per host, not per port), so switching
