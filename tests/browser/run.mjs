@@ -9,49 +9,14 @@
 // Usage: node run.mjs --url URL --expect-cf CF --expect-card-id ID --user-data-dir DIR
 //          [--foreign-url URL] [--screenshot FILE] [--chromium /usr/bin/chromium]
 // Prints one line per check ("ok   ..." / "FAIL ...") and exits 0 when all pass.
-import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { checker, firstPage, launchChromium, parseArgs } from "./launch.mjs";
 
-function parseArgs(argv) {
-  const o = { chromium: "/usr/bin/chromium" };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!k.startsWith("--") || argv[i + 1] === undefined) throw new Error(`bad argument ${k}`);
-    o[k.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = argv[i + 1];
-  }
-  for (const k of ["url", "expectCf", "expectCardId", "userDataDir"]) {
-    if (!o[k]) throw new Error(`missing --${k}`);
-  }
-  return o;
-}
+const opt = parseArgs(process.argv.slice(2), ["url", "expectCf", "expectCardId", "userDataDir"]);
+const { check, summary } = checker();
 
-const opt = parseArgs(process.argv.slice(2));
-let failed = 0;
-let passed = 0;
-function check(name, ok, detail = "") {
-  if (ok) passed += 1;
-  else failed += 1;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? ` (${detail})` : ""}`);
-}
-
-mkdirSync(opt.userDataDir, { recursive: true });
-const context = await chromium.launchPersistentContext(opt.userDataDir, {
-  executablePath: opt.chromium,
-  headless: true,
-  ignoreHTTPSErrors: true, // the test server's certificate is self-signed
-  timeout: 60_000,
-  args: [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-default-apps", "--disable-extensions",
-  ],
-});
+const context = await launchChromium({ userDataDir: opt.userDataDir, executablePath: opt.chromium });
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => process.stderr.write(`[page] ${m.type()}: ${m.text()}\n`));
-  page.on("pageerror", (e) => process.stderr.write(`[page] error: ${e.message}\n`));
-  const version = context.browser()?.version() ?? "(persistent context)";
-  process.stderr.write(`[browser] Chromium ${version}\n`);
+  const page = await firstPage(context);
 
   await page.goto(opt.url, { waitUntil: "load" });
   await page.waitForSelector('#daemon:not([data-state="checking"])', { timeout: 20_000 });
@@ -111,5 +76,4 @@ try {
 } finally {
   await context.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(summary());

@@ -15,23 +15,10 @@ TSCNS_TEST_PINENTRY=${2:-${TSCNS_TEST_PINENTRY:-}}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 : "${TSCNS:?TSCNS must name the tscns binary}"
-src=${TSCNS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[[ -x $CHROMIUM ]] || e2e_fail "no $CHROMIUM: install Debian's chromium (scripts/install-deps.sh)"
-{ command -v node && command -v npm; } >/dev/null || e2e_fail "node and npm are needed (scripts/install-deps.sh)"
-
-# playwright-core, exactly as package-lock.json says, in the build tree (the source tree stays
-# clean); reinstalled only when the lock file changes. No install scripts, no browser download.
-work=${TSCNS_BUILD_DIR:-$E2E_TMP}/browser-test
-mkdir -p "$work"
-cp "$src"/tests/browser/{package.json,package-lock.json,server.mjs,run.mjs,page.html} "$work/"
-stamp=$(sha256sum "$work/package-lock.json" | cut -d' ' -f1)
-if [[ ! -d $work/node_modules/playwright-core || $(cat "$work/.npm-ci-stamp" 2>/dev/null) != "$stamp" ]]; then
-  e2e_log "npm ci in $work"
-  (cd "$work" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund \
-    >"$E2E_TMP/npm.log" 2>&1) || { cat "$E2E_TMP/npm.log" >&2; e2e_fail "npm ci (tests/browser)"; }
-  echo "$stamp" >"$work/.npm-ci-stamp"
-fi
+source "$(dirname "$0")/browser_lib.sh"
+src=$B_SRC
+b_setup
+work=$B_WORK
 
 a=$E2E_TMP/a
 pin=24680135
