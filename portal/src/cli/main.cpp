@@ -442,7 +442,8 @@ int serve(int argc, char** argv)
     if (a.has("client-cert-listen")) {
         if (!a.has("cns-ca"))
             throw Error(Errc::BadArgument,
-                "--client-cert-listen needs --cns-ca (the CAs certificates are checked against)");
+                "--client-cert-listen needs --cns-ca (the CNS CAs client certificates must chain "
+                "to)");
         certListen = parseListen(a.get("client-cert-listen"), "--client-cert-listen");
         certOrigin = a.get("client-cert-origin", certListen->defaultOrigin);
         if (certOrigin == origin)
