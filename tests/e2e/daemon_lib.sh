@@ -138,8 +138,6 @@ d_bg_wait() {
   D_STATUS=$(cat "$E2E_TMP/bg.status" 2>/dev/null || echo 000)
 }
 
-# jqe FILTER FILE...: jq -e without output (a check).
-jqe() { jq -e "$@" >/dev/null; }
 
 # d_code: the error code of the last answer ("" when none).
 d_code() { jq -r '.error.code // empty' "$D_BODY" 2>/dev/null || true; }

@@ -90,6 +90,11 @@ e2e_check() {
   fi
 }
 
+# e2e_not COMMAND...: true when COMMAND fails (for e2e_check with shell functions).
+e2e_not() { ! "$@"; }
+# jqe FILTER FILE...: jq -e without output (a check).
+jqe() { jq -e "$@" >/dev/null; }
+
 e2e_summary() { echo "$E2E_PASSED passed, $E2E_FAILED failed"; }
 
 # The OpenSC PKCS#11 module of the Debian package opensc-pkcs11.

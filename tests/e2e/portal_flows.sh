@@ -5,57 +5,18 @@
 # SMS code), a later login with an SMS code, and what is refused: CSRF missing or wrong, a
 # replayed SMS code, wrong codes until the code dies, brute force on the password (slowed down,
 # same answer for unknown user IDs), a provisional password used twice, a renewal card whose
-# user ID works at once and retires the old one after its first access.
+# user ID works at once and retires the old one after its first access, an expired provisional
+# password (refused; a wrong password on that account answers as an unknown user ID does).
 #
 # Usage: portal_flows.sh TSCNS_PORTAL [sqlite|postgresql]
 PORTAL=${1:?usage: portal_flows.sh TSCNS_PORTAL [sqlite|postgresql]}
 BACKEND=${2:-sqlite}
 source "$(dirname "$0")/lib.sh"
 
-export XDG_DATA_HOME=$E2E_TMP/data
-if [[ $BACKEND == postgresql ]]; then
-  source "$(dirname "$0")/portal_pg_lib.sh"
-  pg_start
-  DB=$PG_URL
-else
-  DB=sqlite:$E2E_TMP/portal.sqlite
-fi
-
-port=$(e2e_free_port 48200 48899)
-BASE=https://127.0.0.1:$port
-"$PORTAL" serve --listen "127.0.0.1:$port" --db "$DB" >"$E2E_TMP/portal.out" 2>"$E2E_TMP/portal.log" &
-portal_pid=$!
-e2e_at_exit "e2e_stop_pid $portal_pid"
-for _ in $(seq 100); do
-  grep -q '^listening' "$E2E_TMP/portal.out" && break
-  kill -0 "$portal_pid" 2>/dev/null || { cat "$E2E_TMP/portal.log" >&2; e2e_fail "tscns-portal exited"; }
-  sleep 0.1
-done
-grep -q '^listening' "$E2E_TMP/portal.out" || e2e_fail "tscns-portal does not listen"
-
-JAR=$E2E_TMP/jar
-STATUS="" LOCATION=""
-# req METHOD PATH [curl args...]: one request with the cookie jar; sets STATUS and LOCATION,
-# the body goes to $E2E_TMP/body.
-req() {
-  local method=$1 path=$2
-  shift 2
-  local out
-  out=$(curl -sk -X "$method" -c "$JAR" -b "$JAR" -o "$E2E_TMP/body" -D "$E2E_TMP/head" \
-    -w '%{http_code}' --noproxy '*' "$@" "$BASE$path" 2>>"$E2E_TMP/curl.log") || true
-  STATUS=$out
-  LOCATION=$(awk -F': ' 'tolower($1) == "location" { sub(/\r$/, "", $2); print $2 }' "$E2E_TMP/head")
-}
-csrf() { grep -o 'name="csrf" value="[^"]*"' "$E2E_TMP/body" | head -n 1 | sed 's/.*value="//; s/"$//'; }
-post() { # post PATH field=value... (urlencoded, with the page's csrf unless one is given)
-  local path=$1
-  shift
-  local args=()
-  for f in "$@"; do args+=(--data-urlencode "$f"); done
-  req POST "$path" "${args[@]}"
-}
-sms() { "$PORTAL" sms list --db "$DB" --json; }
-last_code() { sms | jq -r --arg k "$1" '[.[] | select(.kind == $k)] | last | .code'; }
+P_BACKEND=$BACKEND
+source "$(dirname "$0")/portal_lib.sh"
+DB=$P_DB
+p_start portal
 
 # --- desk registration
 cf=RSSMRA85T10A562S
@@ -72,15 +33,15 @@ e2e_check "desk register: a second account with the same CF is refused" \
 
 # --- CSRF
 req GET /login
-e2e_check "GET /login: 200 with a __Host- cookie" bash -c "test $STATUS = 200 && grep -qi '^set-cookie: __Host-tscns-portal=.*Secure; HttpOnly; SameSite=Lax' '$E2E_TMP/head'"
-e2e_check "GET /login: CSP, HSTS and no-store" bash -c "grep -qi '^content-security-policy:' '$E2E_TMP/head' && grep -qi '^strict-transport-security:' '$E2E_TMP/head' && grep -qi '^cache-control: no-store' '$E2E_TMP/head'"
-e2e_check "GET /login: meta csrf-token" grep -q '<meta name="csrf-token"' "$E2E_TMP/body"
+e2e_check "GET /login: 200 with a __Host- cookie" bash -c "test $STATUS = 200 && grep -qi '^set-cookie: __Host-tscns-portal=.*Secure; HttpOnly; SameSite=Lax' '$P_HEAD'"
+e2e_check "GET /login: CSP, HSTS and no-store" bash -c "grep -qi '^content-security-policy:' '$P_HEAD' && grep -qi '^strict-transport-security:' '$P_HEAD' && grep -qi '^cache-control: no-store' '$P_HEAD'"
+e2e_check "GET /login: meta csrf-token" grep -q '<meta name="csrf-token"' "$P_BODY"
 token=$(csrf)
 post /login user_id="$user" password="$half1$half2"
 e2e_check "POST /login without csrf: 403" test "$STATUS" = 403
 post /login user_id="$user" password="$half1$half2" csrf=wrong
 e2e_check "POST /login with a wrong csrf: 403" test "$STATUS" = 403
-e2e_check "POST /login from another origin: 403" bash -c "curl -sk -o /dev/null -w '%{http_code}' -b '$JAR' -H 'Origin: https://evil.example' --data-urlencode csrf=$token '$BASE/login' | grep -q 403"
+e2e_check "POST /login from another origin: 403" bash -c "curl -sk -o /dev/null -w '%{http_code}' -b '$P_JAR' -H 'Origin: https://evil.example' --data-urlencode csrf=$token '$BASE/login' | grep -q 403"
 
 # --- first access: provisional password, new password, SMS code
 req GET /login
@@ -89,7 +50,7 @@ e2e_check "first access: provisional password -> 303 /login/new-password ($STATU
   test "$STATUS $LOCATION" = "303 /login/new-password"
 req GET /login/new-password
 post /login/new-password new_password=password new_password_confirm=password csrf="$(csrf)"
-e2e_check "first access: a blocklisted password is refused" grep -q 'troppo\|too common\|common' "$E2E_TMP/body"
+e2e_check "first access: a blocklisted password is refused" grep -q 'troppo comune' "$P_BODY"
 newpw="una frase lunga e sua"
 post /login/new-password new_password="$newpw" new_password_confirm="$newpw" csrf="$(csrf)"
 e2e_check "first access: new password -> 303 /login/otp ($STATUS $LOCATION)" test "$STATUS $LOCATION" = "303 /login/otp"
@@ -101,17 +62,17 @@ req GET /login/otp
 post /login/otp code="$code" csrf="$(csrf)"
 e2e_check "first access: the code -> 303 /home ($STATUS $LOCATION)" test "$STATUS $LOCATION" = "303 /home"
 req GET /home
-e2e_check "home: the holder's name and amr pwd + otp" bash -c "grep -q 'Mario Rossi' '$E2E_TMP/body' && grep -q 'pwd + otp' '$E2E_TMP/body'"
+e2e_check "home: the holder's name and amr pwd + otp" bash -c "grep -q 'Mario Rossi' '$P_BODY' && grep -q 'pwd + otp' '$P_BODY'"
 post /logout csrf="$(csrf)"
 e2e_check "logout -> 303 /login" test "$STATUS $LOCATION" = "303 /login"
 req GET /home
 e2e_check "home without a session -> 303 /login" test "$STATUS $LOCATION" = "303 /login"
 
 # --- the provisional password is single use
-rm -f "$JAR"
+p_new_session
 req GET /login
 post /login user_id="$user" password="$half1$half2" csrf="$(csrf)"
-e2e_check "the provisional password does not work twice" bash -c "test $STATUS = 200 && grep -q 'id=\"error\"' '$E2E_TMP/body'"
+e2e_check "the provisional password does not work twice" p_error_page
 
 # --- a later login with an SMS code; a replayed and wrong codes
 req GET /login
@@ -127,7 +88,7 @@ for i in 1 2 3 4 5; do
   post /login/otp code="$wrong" csrf="$(csrf)"
 done
 post /login/otp code="$code2" csrf="$(csrf)"
-e2e_check "five wrong codes kill the code: the right one no longer works" bash -c "test $STATUS = 200 && grep -q 'id=\"error\"' '$E2E_TMP/body'"
+e2e_check "five wrong codes kill the code: the right one no longer works" p_error_page
 post /login/otp/send csrf="$(csrf)"
 code3=$(last_code otp)
 req GET /login/otp
@@ -136,18 +97,18 @@ e2e_check "a new code works -> 303 /home" test "$STATUS $LOCATION" = "303 /home"
 e2e_check "after the first access, a login sends a notification" \
   test "$(sms | jq '[.[] | select(.kind == "notification")] | length')" -ge 1
 # Replaying the code in a new login does not work.
-rm -f "$JAR"
+p_new_session
 req GET /login
 post /login user_id="$user" password="$newpw" csrf="$(csrf)"
 req GET /login/second-factor
 post /login/otp/send csrf="$(csrf)"
 req GET /login/otp
 post /login/otp code="$code3" csrf="$(csrf)"
-e2e_check "a used code replayed in another login is refused" bash -c "test $STATUS = 200 && grep -q 'id=\"error\"' '$E2E_TMP/body'"
+e2e_check "a used code replayed in another login is refused" p_error_page
 
 # --- renewal: the new card's user ID works at once and retires the old card
 "$PORTAL" cards add --db "$DB" --cf "$cf" --card-number 80380000307777777777 --card-expiry 2032-06-30 >/dev/null
-rm -f "$JAR"
+p_new_session
 req GET /login
 post /login user_id=7777777777 password="$newpw" csrf="$(csrf)"
 e2e_check "renewal: the new card's user ID works before its first access" test "$STATUS $LOCATION" = "303 /login/second-factor"
@@ -158,13 +119,13 @@ post /login/otp code="$(last_code otp)" csrf="$(csrf)"
 e2e_check "renewal: first access with the new card" test "$STATUS $LOCATION" = "303 /home"
 e2e_check "renewal: the card-replaced notification was sent" \
   bash -c "'$PORTAL' sms list --db '$DB' --json | jq -e '[.[] | select(.kind == \"notification\" and (.text | test(\"nuova tessera\")))] | length >= 1' >/dev/null"
-rm -f "$JAR"
+p_new_session
 req GET /login
 post /login user_id="$user" password="$newpw" csrf="$(csrf)"
-e2e_check "renewal: the old card's user ID no longer works" bash -c "test $STATUS = 200 && grep -q 'id=\"error\"' '$E2E_TMP/body'"
+e2e_check "renewal: the old card's user ID no longer works" p_error_page
 
 # --- brute force on the password: slowed down, and an unknown user ID answers alike
-rm -f "$JAR"
+p_new_session
 req GET /login
 for i in 1 2 3 4 5 6; do post /login user_id="$user" password="wrong-$i" csrf="$(csrf)"; done
 e2e_check "brute force: the 6th wrong password is slowed down (429)" test "$STATUS" = 429
@@ -172,6 +133,45 @@ post /login user_id="$user" password="$newpw" csrf="$(csrf)"
 e2e_check "brute force: while slowed down even the right password waits" test "$STATUS" = 429
 for i in 1 2 3 4 5 6; do post /login user_id=5550001111 password="wrong-$i" csrf="$(csrf)"; done
 e2e_check "brute force: an unknown user ID is slowed down the same way" test "$STATUS" = 429
+
+# --- an expired provisional password is refused, and the answer does not tell the user ID exists
+reg2=$("$PORTAL" desk register --db "$DB" --card-number 80380000305555555555 --cf FRRNNA90E45F205L \
+  --mobile "+39 333 0000005" --given-name Anna --surname Ferrari --json)
+user2=$(jq -r .userId <<<"$reg2")
+prov2=$(jq -r .provisionalPasswordFirstHalf <<<"$reg2")$(last_code provisional-password)
+# As if registered more than 30 days ago: its provisional password expired yesterday.
+past=$(($(date +%s) * 1000 - 86400000))
+aged="UPDATE accounts SET provisional_expires_at = $past WHERE codice_fiscale = 'FRRNNA90E45F205L'"
+if [[ $BACKEND == postgresql ]]; then
+  pg_psql "$aged" >/dev/null
+else
+  sqlite3 -cmd '.timeout 5000' "${DB#sqlite:}" "$aged"
+fi
+# p_page: the last page without its per-request values (csrf, the user ID typed in the form).
+p_page() { sed -E 's/(value|content)="[^"]*"/\1=""/g' "$P_BODY"; }
+p_new_session
+req GET /login
+post /login user_id="$user2" password="$prov2" csrf="$(csrf)"
+e2e_check "expired provisional password: refused, no step further ($STATUS $LOCATION)" p_error_page
+e2e_check "expired provisional password: the login form again, no session for the account" \
+  bash -c "grep -q 'id=\"login-form\"' '$P_BODY' && ! grep -q 'new-password-form' '$P_BODY'"
+expired_page=$(p_page)
+wrong2=${prov2:0:9}$([[ ${prov2:9:1} == Z ]] && echo Y || echo Z)
+post /login user_id="$user2" password="$wrong2" csrf="$(csrf)"
+wrong_page=$(p_page)
+post /login user_id=5550002222 password="$wrong2" csrf="$(csrf)"
+unknown_page=$(p_page)
+e2e_check "expired account, wrong password: the generic error" \
+  grep -q 'Codice utente o password non corretti' <<<"$wrong_page"
+e2e_check "expired account, wrong password: the same page as an unknown user ID" \
+  test "$wrong_page" = "$unknown_page"
+# Only the holder of the right (expired) password is told it expired: that tells nothing to
+# whoever does not know it.
+e2e_check "expired account, right password: told to go back to the desk, not the generic error" \
+  bash -c "grep -q 'scaduta' <<<\"\$1\" && ! grep -q 'non corretti' <<<\"\$1\"" _ "$expired_page"
+req GET /login/new-password
+e2e_check "expired provisional password: /login/new-password is not reachable" \
+  test "$STATUS $LOCATION" = "303 /login"
 
 e2e_summary
 [[ $E2E_FAILED == 0 ]]

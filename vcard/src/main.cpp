@@ -65,6 +65,9 @@ The same seed and options always give the same card.
 Options:
   --profile NAME        card profile (default st-cns11; see `tscns-vcard profiles`)
   --seed N              seed, 0..18446744073709551615 (default: random, printed)
+  --holder-seed N       the holder (names, birth, codice fiscale) and the test CA come from
+                        seed N: another card of the same person from the same CA, e.g. the
+                        renewal of the card made with --seed N
   --key-bits 1024|2048  RSA key size (default: the profile's)
   --pin PIN             initial PIN, 5-8 digits (default: 5 digits from the seed)
   --puk PUK             PUK, 8 digits (default: 8 digits from the seed)
@@ -194,6 +197,8 @@ int commandNew(Args& args)
         } else if (word == "--seed") {
             options.seed = parseNumber(word, args.value(word, inlineValue));
             seedGiven = true;
+        } else if (word == "--holder-seed") {
+            options.holderSeed = parseNumber(word, args.value(word, inlineValue));
         } else if (word == "--key-bits") {
             const std::uint64_t bits = parseNumber(word, args.value(word, inlineValue));
             if (bits != 1024 && bits != 2048)

@@ -62,6 +62,13 @@ namespace {
         std::string residence;
     };
 
+    // Issue dates from 2023-07-01 to 2026-06-30: every card is valid for a few years more. The
+    // first draw of the seed's "card" stream.
+    Date issueDate(SeedStream& cardStream)
+    {
+        return Date { 2023, 7, 1 }.plusDays(cardStream.between(0, 1095));
+    }
+
     Holder syntheticHolder(std::uint64_t seed)
     {
         SeedStream s(seed, "holder");
@@ -294,11 +301,11 @@ CardImage personalize(const PersonalizeOptions& options)
     const Profile& profile = requireProfile(options.profile);
     const unsigned keyBits = options.keyBits.value_or(profile.defaultKeyBits);
     const std::uint64_t seed = options.seed;
+    const std::uint64_t holderSeed = options.holderSeed.value_or(seed);
 
-    const Holder holder = syntheticHolder(seed);
+    const Holder holder = syntheticHolder(holderSeed);
     SeedStream cardStream(seed, "card");
-    // Issue dates from 2023-07-01 to 2026-06-30: every card is valid for a few years more.
-    const Date issue = Date { 2023, 7, 1 }.plusDays(cardStream.between(0, 1095));
+    const Date issue = issueDate(cardStream);
     const Date expiry = issue.plusYears(kValidityYears);
     // Card ID (§2): type 6 (regional citizen) + region + 11 digits + Luhn check digit.
     std::string cardId = "6" + options.region + cardStream.digits(11);
@@ -347,15 +354,20 @@ CardImage personalize(const PersonalizeOptions& options)
         = encodeDatiPersonali(dati, kDatiPersonaliSize, r.quirks.personalHeader == "including");
 
     // Keys and certificates.
-    ossl::PkeyPtr caKey = ossl::deterministicRsaKey(kCaKeyBits, seed, "ca-key");
+    // The CA is the holder seed's: a renewal card (another seed, the same holder seed) comes
+    // from the very CA certificate of the card made with the holder seed.
+    ossl::PkeyPtr caKey = ossl::deterministicRsaKey(kCaKeyBits, holderSeed, "ca-key");
     ossl::PkeyPtr cardKey = ossl::deterministicRsaKey(keyBits, seed, "card-key");
     const std::vector<Rdn> caSubject {
         { "C", "IT" },
         { "O", "tscns test" },
-        { "CN", "tscns Test CA " + std::to_string(seed) },
+        { "CN", "tscns Test CA " + std::to_string(holderSeed) },
     };
-    ossl::X509Ptr caCert = makeCertificate({ &caSubject, caKey.get(), nullptr, caKey.get(),
-        issue.plusDays(-365), expiry.plusYears(1), seed, "ca-serial", true });
+    SeedStream caStream(holderSeed, "card");
+    const Date caIssue = issueDate(caStream);
+    ossl::X509Ptr caCert
+        = makeCertificate({ &caSubject, caKey.get(), nullptr, caKey.get(), caIssue.plusDays(-365),
+            caIssue.plusYears(kValidityYears + 1), holderSeed, "ca-serial", true });
 
     // CN = <codice fiscale>/<card ID>.<base64 SHA-1 of the 400-byte EF_DatiPersonali> (§4).
     const std::string cn = r.codiceFiscale + "/" + cardId + "." + base64(ossl::sha1(datiPersonali));

@@ -83,24 +83,6 @@ std::string userIdOf(const std::string& cardNumber)
     return cardNumber.size() >= 10 ? cardNumber.substr(cardNumber.size() - 10) : cardNumber;
 }
 
-std::string maskId(const std::string& id)
-{
-    if (id.size() <= 4) return std::string(id.size(), '*');
-    return std::string(id.size() - 4, '*') + id.substr(id.size() - 4);
-}
-
-std::string maskCf(const std::string& cf)
-{
-    if (cf.size() != 16) return maskId(cf);
-    return cf.substr(0, 3) + "*********" + cf.substr(12);
-}
-
-std::string maskMobile(const std::string& mobile)
-{
-    if (mobile.size() <= 3) return "***";
-    return std::string(mobile.size() - 3, '*') + mobile.substr(mobile.size() - 3);
-}
-
 Registration normalizeRegistration(Registration r)
 {
     r.cardNumber = trim(r.cardNumber);
@@ -145,14 +127,26 @@ Registered LoginFlow::registerAccount(const Registration& in)
     a.provisionalExpiresAt = store_.now() + settings_.provisionalTtlMs;
     CardRecord c { r.cardNumber, userIdOf(r.cardNumber), a.id, r.cardExpiry,
         std::string(card_status::kActive), r.chipId };
-    if (!store_.insertAccount(a, c))
-        throw Error(Errc::BadArgument,
-            "an account with this codice fiscale, card number or user ID is already registered");
+    const char* taken
+        = "an account with this codice fiscale, card number or user ID is already registered";
+    if (store_.accountByCf(a.codiceFiscale) || store_.cardByUserId(c.userId))
+        throw Error(Errc::BadArgument, taken);
+    // The SMS first: when it cannot be sent nothing is recorded, and the desk can simply try
+    // again (an account whose second half never reached the mobile could not be used).
     const std::string second = provisional.substr(5);
-    sms_.send({ a.mobile, "provisional-password",
-        "Fascicolo Sanitario: la seconda parte della password provvisoria e' " + second
-            + ". La prima parte e' sul modulo consegnato allo sportello.",
-        second });
+    try {
+        sms_.send({ a.mobile, "provisional-password",
+            "Fascicolo Sanitario: la seconda parte della password provvisoria e' " + second
+                + ". La prima parte e' sul modulo consegnato allo sportello.",
+            second });
+    } catch (const Error& e) {
+        store_.audit("sms-failed", maskMobile(a.mobile), "desk", e.message());
+        throw Error(Errc::Transport,
+            "the SMS with the second half of the provisional password could not be sent, so "
+            "nothing was registered (try again): "
+                + e.message());
+    }
+    if (!store_.insertAccount(a, c)) throw Error(Errc::BadArgument, taken);
     store_.audit("desk-register", maskId(c.userId), "desk",
         "account registered, card " + maskId(c.cardNumber));
     return { c.userId, provisional.substr(0, 5) };
@@ -244,8 +238,8 @@ std::optional<std::string> LoginFlow::setNewPassword(const std::string& accountI
     const std::string& userId, const std::string& password, const std::string& confirm)
 {
     const auto account = store_.accountById(accountId);
-    if (!account) return std::string("the login has expired: start again");
-    if (!constantTimeEqual(password, confirm)) return std::string("the two passwords differ");
+    if (!account) return std::string("l'accesso e' scaduto: ricomincia");
+    if (!constantTimeEqual(password, confirm)) return std::string("le due password non coincidono");
     PasswordContext ctx;
     ctx.personalWords = { userId, account->codiceFiscale, account->givenName, account->surname };
     if (auto problem = passwordProblem(password, ctx)) return problem;
@@ -263,11 +257,18 @@ bool LoginFlow::sendCode(const std::string& loginId, const std::string& accountI
     if (store_.smsCodesSent(loginId) >= settings_.codesPerLogin) return false;
     if (!store_.hit("sms:" + accountId, 3600'000, settings_.codesPerAccountPerHour)) return false;
     const std::string code = store_.newSmsCode(loginId, accountId);
-    sms_.send({ account->mobile, "otp",
-        "Fascicolo Sanitario: il codice di accesso e' " + code
-            + ". Scade tra 5 minuti. Non"
-              " comunicarlo a nessuno.",
-        code });
+    try {
+        sms_.send({ account->mobile, "otp",
+            "Fascicolo Sanitario: il codice di accesso e' " + code
+                + ". Scade tra 5 minuti. Non"
+                  " comunicarlo a nessuno.",
+            code });
+    } catch (const Error& e) {
+        // The code stays counted against the limits (a failing gateway is not retried forever)
+        // but never reached anyone.
+        store_.audit("sms-failed", maskMobile(account->mobile), "", e.message());
+        throw Error(Errc::Transport, "the SMS code could not be sent: " + e.message());
+    }
     return true;
 }
 

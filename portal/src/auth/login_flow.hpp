@@ -5,6 +5,7 @@
 
 #include "sms/sms_sender.hpp"
 #include "store/portal_store.hpp"
+#include "util/mask.hpp"
 
 #include "tscns/verifier/challenge_store.hpp"
 #include "tscns/verifier/verifier.hpp"
@@ -73,10 +74,6 @@ struct CardStep {
 Registration normalizeRegistration(Registration r);
 /// The user ID of a printed card number: its last 10 digits.
 std::string userIdOf(const std::string& cardNumber);
-/// "******1234"-style masks for logs.
-std::string maskId(const std::string& id);
-std::string maskCf(const std::string& cf);
-std::string maskMobile(const std::string& mobile);
 
 class LoginFlow {
 public:

@@ -158,22 +158,21 @@ bool verifyPassword(std::string_view encoded, std::string_view password)
 std::optional<std::string> passwordProblem(std::string_view password, const PasswordContext& ctx)
 {
     const auto n = codePoints(password);
-    if (!n) return "the password contains characters that are not allowed";
+    if (!n) return "la password contiene caratteri non ammessi";
     if (*n < kMinPasswordChars)
-        return "the password must have at least " + std::to_string(kMinPasswordChars)
-            + " characters";
+        return "la password deve avere almeno " + std::to_string(kMinPasswordChars) + " caratteri";
     if (*n > kMaxPasswordChars)
-        return "the password must have at most " + std::to_string(kMaxPasswordChars)
-            + " characters";
+        return "la password puo' avere al massimo " + std::to_string(kMaxPasswordChars)
+            + " caratteri";
     const std::string low = lower(password);
     for (std::string_view common : kBlocklist)
-        if (low == common) return "this password is too common: choose another one";
+        if (low == common) return "questa password e' troppo comune: scegline un'altra";
     if (low.find_first_not_of(low.front()) == std::string::npos)
-        return "the password repeats one character";
+        return "la password ripete un solo carattere";
     for (const std::string& w : ctx.personalWords) {
         if (w.size() < 4) continue;
         if (low.find(lower(w)) != std::string::npos)
-            return "the password must not contain your user ID, codice fiscale or name";
+            return "la password non deve contenere il tuo codice utente, codice fiscale o nome";
     }
     return std::nullopt;
 }

@@ -85,20 +85,30 @@ constexpr const char* kServeUsage = R"(Usage: tscns-portal serve [OPTIONS]
 
 constexpr const char* kDeskUsage
     = R"(Usage: tscns-portal desk register --card-number N --cf CF --mobile M
-         --given-name G --surname S [--card-expiry YYYY-MM-DD] [--chip-id ID] [--db URL] [--json]
+         --given-name G --surname S [--card-expiry YYYY-MM-DD] [--chip-id ID] [--db URL]
+         [--config FILE] [--sms-gateway URL [--sms-gateway-token-file FILE]] [--json]
 
 Records the account of the citizen at the desk. The user ID is the last 10 digits of the card
 number (20 digits, on the back of the card). Prints the first 5 characters of the 10-character
-provisional password for the paper form; the last 5 are sent to the mobile by SMS.
+provisional password for the paper form; the last 5 are sent to the mobile by SMS (through
+--sms-gateway, else to the outbox). When the SMS cannot be sent nothing is recorded.
 --chip-id is the card's EF_IDCarta (16 digits), when the desk reads the chip.
+
+  --config FILE          serve's JSON configuration: its "db", "sms-gateway" and
+                         "sms-gateway-token-file" apply (options given here win)
+  --sms-gateway URL      send the SMS by JSON POST to URL instead of the outbox
+  --sms-gateway-token-file FILE
+                         bearer token for the gateway (first line of FILE)
 )";
 
 constexpr const char* kCardsUsage
     = R"(Usage: tscns-portal cards add --cf CF --card-number N --card-expiry YYYY-MM-DD
-         [--chip-id ID] [--db URL] [--json]
+         [--chip-id ID] [--db URL] [--config FILE]
+         [--sms-gateway URL [--sms-gateway-token-file FILE]] [--json]
 
 Records a new card of an existing account (renewal). Its user ID works at once; the old card
 and its user ID stop working after the first access with the new card.
+--config, --sms-gateway and --sms-gateway-token-file as for `desk register`.
 )";
 
 constexpr const char* kSmsUsage = R"(Usage: tscns-portal sms list [--to MOBILE] [--db URL] [--json]
@@ -186,14 +196,50 @@ std::string required(const Args& a, const std::string& k)
     return v;
 }
 
+Args withConfig(Args a, const std::vector<std::string>& only = {});
+
+/// What desk register and cards add take from serve's --config: the database and the SMS sender.
+const std::vector<std::string>& sharedConfigKeys()
+{
+    static const std::vector<std::string> keys = { "db", "sms-gateway", "sms-gateway-token-file" };
+    return keys;
+}
+
+/// The SMS sender of the options: the HTTP gateway with --sms-gateway, else the outbox. Used by
+/// serve, desk register and cards add.
+std::unique_ptr<SmsSender> makeSender(const Args& a, PortalStore& store)
+{
+    if (!a.has("sms-gateway")) {
+        if (a.has("sms-gateway-token-file"))
+            throw Error(Errc::BadArgument, "--sms-gateway-token-file needs --sms-gateway");
+        return makeOutboxSender(store);
+    }
+    HttpGatewayOptions o;
+    o.url = a.get("sms-gateway");
+    if (a.has("sms-gateway-token-file")) {
+        const std::string file = a.get("sms-gateway-token-file");
+        std::ifstream t(file);
+        if (!t) throw Error(Errc::BadArgument, "cannot read --sms-gateway-token-file " + file);
+        std::getline(t, o.bearerToken);
+        while (!o.bearerToken.empty()
+            && std::isspace(static_cast<unsigned char>(o.bearerToken.back())) != 0)
+            o.bearerToken.pop_back();
+        if (o.bearerToken.empty())
+            throw Error(Errc::BadArgument, "--sms-gateway-token-file " + file + " is empty");
+    }
+    return makeHttpGatewaySender(std::move(o));
+}
+
 int deskRegister(int argc, char** argv)
 {
-    const Args a = parseArgs(argc, argv, 3, { "json", "help" },
-        { "card-number", "cf", "mobile", "given-name", "surname", "card-expiry", "chip-id", "db" });
+    Args a = parseArgs(argc, argv, 3, { "json", "help" },
+        { "card-number", "cf", "mobile", "given-name", "surname", "card-expiry", "chip-id", "db",
+            "config", "sms-gateway", "sms-gateway-token-file" });
     if (a.has("help")) {
         std::cout << kDeskUsage;
         return 0;
     }
+    a = withConfig(a, sharedConfigKeys());
     Registration r;
     r.cardNumber = required(a, "card-number");
     r.codiceFiscale = required(a, "cf");
@@ -204,7 +250,7 @@ int deskRegister(int argc, char** argv)
     r.chipId = a.get("chip-id");
     auto db = openMigrated(a);
     PortalStore store(*db);
-    auto sms = makeOutboxSender(store);
+    auto sms = makeSender(a, store);
     DbChallengeStore challenges(*db);
     LoginFlow flow(store, *sms, challenges, nullptr, {});
     const Registered out = flow.registerAccount(r);
@@ -223,15 +269,17 @@ int deskRegister(int argc, char** argv)
 
 int cardsAdd(int argc, char** argv)
 {
-    const Args a = parseArgs(
-        argc, argv, 3, { "json", "help" }, { "cf", "card-number", "card-expiry", "chip-id", "db" });
+    Args a = parseArgs(argc, argv, 3, { "json", "help" },
+        { "cf", "card-number", "card-expiry", "chip-id", "db", "config", "sms-gateway",
+            "sms-gateway-token-file" });
     if (a.has("help")) {
         std::cout << kCardsUsage;
         return 0;
     }
+    a = withConfig(a, sharedConfigKeys());
     auto db = openMigrated(a);
     PortalStore store(*db);
-    auto sms = makeOutboxSender(store);
+    auto sms = makeSender(a, store);
     DbChallengeStore challenges(*db);
     LoginFlow flow(store, *sms, challenges, nullptr, {});
     const CardRecord c = flow.addCard(required(a, "cf"), required(a, "card-number"),
@@ -270,8 +318,9 @@ int smsList(int argc, char** argv)
     return 0;
 }
 
-/// Options from --config FILE first, flags over them.
-Args withConfig(Args a)
+/// Options from --config FILE first, flags over them. With `only`, just those keys are taken
+/// from the file (desk register and cards add share serve's file; the rest is serve's).
+Args withConfig(Args a, const std::vector<std::string>& only)
 {
     const std::string file = a.get("config");
     if (file.empty()) return a;
@@ -283,6 +332,7 @@ Args withConfig(Args a)
     if (!j.is_object()) throw Error(Errc::BadArgument, file + ": not a JSON object");
     for (const auto& [k, v] : j.items()) {
         if (a.has(k)) continue;
+        if (!only.empty() && std::find(only.begin(), only.end(), k) == only.end()) continue;
         auto& list = a.values[k];
         if (v.is_array()) {
             for (const auto& x : v)
@@ -456,19 +506,7 @@ int serve(int argc, char** argv)
     auto db = openMigrated(a);
     PortalStore store(*db);
     DbChallengeStore challenges(*db);
-    std::unique_ptr<SmsSender> sms;
-    if (a.has("sms-gateway")) {
-        HttpGatewayOptions o;
-        o.url = a.get("sms-gateway");
-        if (a.has("sms-gateway-token-file")) {
-            std::ifstream t(a.get("sms-gateway-token-file"));
-            if (!t) throw Error(Errc::BadArgument, "cannot read --sms-gateway-token-file");
-            std::getline(t, o.bearerToken);
-        }
-        sms = makeHttpGatewaySender(o);
-    } else {
-        sms = makeOutboxSender(store);
-    }
+    std::unique_ptr<SmsSender> sms = makeSender(a, store);
 
     std::unique_ptr<verifier::Verifier> verifier;
     if (a.has("cns-ca")) {

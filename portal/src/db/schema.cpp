@@ -60,9 +60,15 @@ namespace {
         " dropped BIGINT NOT NULL, retain_until BIGINT NOT NULL)",
     };
 
-    constexpr std::array<Migration, 1> kMigrations = { {
+    // RETURNING gives a row's new values: take() moves the challenge here as it clears it.
+    constexpr std::string_view kVersion2[] = {
+        "ALTER TABLE cnsauth_challenges ADD COLUMN taken_challenge TEXT",
+    };
+
+    constexpr std::array<Migration, 2> kMigrations = { {
         { 1, "accounts, cards, sessions, SMS codes, outbox, audit log, throttles, challenges",
             kVersion1 },
+        { 2, "challenges: the taken challenge", kVersion2 },
     } };
 } // namespace
 

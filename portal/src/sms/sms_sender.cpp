@@ -27,21 +27,32 @@ namespace {
         PortalStore& store_;
     };
 
+    /// How long a timeout is, for messages: "300 ms", "5 s".
+    std::string durationText(std::chrono::milliseconds d)
+    {
+        return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + " s"
+                                     : std::to_string(d.count()) + " ms";
+    }
+
     class HttpGatewaySender final : public SmsSender {
     public:
         explicit HttpGatewaySender(HttpGatewayOptions o)
             : o_(std::move(o))
         {
             const auto scheme = o_.url.find("://");
-            if (scheme == std::string::npos
-                || (o_.url.compare(0, scheme, "http") != 0
-                    && o_.url.compare(0, scheme, "https") != 0))
+            const std::string name = scheme == std::string::npos ? "" : o_.url.substr(0, scheme);
+            if ((name != "http" && name != "https") || o_.url.size() == scheme + 3)
                 throw Error(
                     Errc::BadArgument, "SMS gateway URL must be http(s)://host[:port]/path");
-            const auto slash = o_.url.find('/', scheme + 3);
+            const auto slash = o_.url.find_first_of("/?", scheme + 3);
             base_ = o_.url.substr(0, slash);
             path_ = slash == std::string::npos ? "/" : o_.url.substr(slash);
+            if (path_.front() == '?') path_.insert(0, "/");
+            // For messages: never the query, which may carry a key.
+            where_ = base_ + path_.substr(0, path_.find('?'));
             if (o_.attempts < 1) o_.attempts = 1;
+            if (o_.timeout < std::chrono::milliseconds(1))
+                o_.timeout = std::chrono::milliseconds(1);
         }
 
         void send(const SmsMessage& m) override
@@ -51,36 +62,45 @@ namespace {
             httplib::Headers headers;
             if (!o_.bearerToken.empty())
                 headers.emplace("Authorization", "Bearer " + o_.bearerToken);
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(o_.timeout);
+            const auto usecs
+                = std::chrono::duration_cast<std::chrono::microseconds>(o_.timeout - secs);
             std::string last;
             auto wait = o_.backoff;
-            for (int attempt = 1; attempt <= o_.attempts; ++attempt) {
-                if (attempt > 1) {
-                    std::this_thread::sleep_for(wait);
-                    wait *= 2;
-                }
+            int attempt = 1;
+            for (;; ++attempt) {
                 httplib::Client client(base_);
-                const auto secs = std::chrono::duration_cast<std::chrono::seconds>(o_.timeout);
-                const auto usecs
-                    = std::chrono::duration_cast<std::chrono::microseconds>(o_.timeout - secs);
                 client.set_connection_timeout(secs.count(), usecs.count());
                 client.set_read_timeout(secs.count(), usecs.count());
                 client.set_write_timeout(secs.count(), usecs.count());
                 const auto res = client.Post(path_, headers, body, "application/json");
+                bool retry = true;
                 if (!res) {
-                    last = "no answer (" + httplib::to_string(res.error()) + ")";
-                    continue;
+                    const auto e = res.error();
+                    last = e == httplib::Error::Connection ? "cannot connect"
+                        : e == httplib::Error::Read ? "no answer within " + durationText(o_.timeout)
+                                                    : "no answer (" + httplib::to_string(e) + ")";
+                } else {
+                    if (res->status >= 200 && res->status < 300) return;
+                    last = "HTTP " + std::to_string(res->status);
+                    // Only a server error may be gone at the next try; any other answer is final.
+                    retry = res->status >= 500;
                 }
-                if (res->status >= 200 && res->status < 300) return;
-                last = "HTTP " + std::to_string(res->status);
-                if (res->status >= 400 && res->status < 500) break;
+                if (!retry || attempt >= o_.attempts) break;
+                std::this_thread::sleep_for(wait);
+                wait *= 2;
             }
-            throw Error(Errc::Transport, "SMS gateway " + base_ + path_ + ": " + last);
+            throw Error(Errc::Transport,
+                "SMS gateway " + where_ + ": " + last + " ("
+                    + (attempt == 1 ? std::string("1 try") : std::to_string(attempt) + " tries")
+                    + ")");
         }
 
     private:
         HttpGatewayOptions o_;
         std::string base_;
         std::string path_;
+        std::string where_;
     };
 } // namespace
 

@@ -65,10 +65,12 @@ TakeResult DbChallengeStore::take(std::string_view sessionId)
     checkSessionId(sessionId);
     const std::string id(sessionId);
     // Get-and-delete in one statement: of concurrent takes exactly one sees the challenge.
+    // RETURNING shows the new row, so the old challenge is moved to taken_challenge (SET
+    // expressions read the old row).
     const SqlResult r = db_.exec(
-        "UPDATE cnsauth_challenges SET challenge = NULL WHERE login_id = $1 AND dropped = 0"
-        " AND challenge IS NOT NULL RETURNING challenge, origin, context, issued_at, expires_at,"
-        " failed_attempts",
+        "UPDATE cnsauth_challenges SET taken_challenge = challenge, challenge = NULL"
+        " WHERE login_id = $1 AND dropped = 0 AND challenge IS NOT NULL"
+        " RETURNING taken_challenge, origin, context, issued_at, expires_at, failed_attempts",
         { id });
     TakeResult out;
     if (r.rows.empty()) {
@@ -99,6 +101,7 @@ int DbChallengeStore::recordFailure(std::string_view sessionId)
         "INSERT INTO cnsauth_challenges (login_id, failed_attempts, dropped, retain_until)"
         " VALUES ($1, 1, 0, $2) ON CONFLICT (login_id) DO UPDATE SET challenge = NULL,"
         " failed_attempts = cnsauth_challenges.failed_attempts + 1,"
+        " taken_challenge = NULL,"
         " dropped = CASE WHEN cnsauth_challenges.failed_attempts + 1 >= $3 THEN 1 ELSE 0 END,"
         " retain_until = excluded.retain_until RETURNING failed_attempts",
         { std::string(sessionId), t + kRetentionMs, std::int64_t { kMaxFailedAttempts } });

@@ -4,6 +4,7 @@
 
 #include "auth/secrets.hpp"
 #include "util/clock.hpp"
+#include "util/mask.hpp"
 
 #include "tscns/apdu/error.hpp"
 
@@ -326,7 +327,7 @@ void PortalStore::audit(const std::string& event, const std::string& subject,
 {
     db_.exec("INSERT INTO audit_log (id, at, event, subject, address, detail) VALUES ($1, $2, $3,"
              " $4, $5, $6)",
-        { randomToken(16), now(), event, subject, address, detail });
+        { randomToken(16), now(), event, subject, address, maskCodiciFiscali(detail) });
 }
 
 bool PortalStore::hit(const std::string& key, std::int64_t windowMs, std::int64_t limit)

@@ -23,6 +23,9 @@ struct PortalApp::Ctx {
 };
 
 namespace {
+    constexpr std::string_view kSmsNotSent
+        = "Non e' stato possibile inviare il codice SMS: riprova tra qualche minuto.";
+
     constexpr std::string_view kGenericLoginError = "Codice utente o password non corretti.";
 
     std::string minutesText(std::int64_t ms)
@@ -357,7 +360,19 @@ HttpResponse PortalApp::postNewPassword(Ctx& ctx)
     HttpResponse moved
         = advanceTo(ctx, stage::kOtp, s.accountId, s.cardNumber, "pwd", "/login/otp");
     // A login that reached its code limit still lands on the code page, which offers a resend.
-    if (moved.header("Location") == "/login/otp") flow_.sendCode(s.loginId, s.accountId);
+    if (moved.header("Location") != "/login/otp") return moved;
+    try {
+        flow_.sendCode(s.loginId, s.accountId);
+    } catch (const Error& e) {
+        if (e.code() != Errc::Transport) throw;
+        // The password is set and the session moved on: the code page, in the new session
+        // (its cookie), says the SMS did not leave and offers a resend.
+        HttpResponse r = page(
+            pages::otp(store_.sessionByToken(ctx.token)->csrf, std::string(kSmsNotSent), ""), 503);
+        for (const auto& [name, value] : moved.headers)
+            if (name == "Set-Cookie") r.headers.emplace_back(name, value);
+        return r;
+    }
     return moved;
 }
 
@@ -378,7 +393,17 @@ HttpResponse PortalApp::postOtpSend(Ctx& ctx)
 {
     const SessionRecord s = *ctx.session;
     if (s.stage != stage::kSecondFactor && s.stage != stage::kOtp) return redirect("/login");
-    if (!flow_.sendCode(s.loginId, s.accountId))
+    bool sent = false;
+    try {
+        sent = flow_.sendCode(s.loginId, s.accountId);
+    } catch (const Error& e) {
+        if (e.code() != Errc::Transport) throw;
+        return page(s.stage == stage::kOtp
+                ? pages::otp(s.csrf, std::string(kSmsNotSent), "")
+                : pages::secondFactor(s.csrf, std::string(kSmsNotSent), flow_.cardLoginEnabled()),
+            503);
+    }
+    if (!sent)
         return page(pages::otp(s.csrf,
                         "Limite di codici SMS raggiunto per questo accesso: ricomincia dall'inizio "
                         "piu' tardi.",
@@ -464,7 +489,8 @@ HttpResponse PortalApp::postCardVerify(Ctx& ctx)
         store_.audit("card-failed", who, ctx.req.remoteAddress, step.auditReason);
         HttpResponse r
             = jsonError(401, step.sessionDropped ? "SESSION_EXPIRED" : "CARD_AUTH_FAILED",
-                std::string(verifier::kClientMessage));
+                "Accesso con la tessera non riuscito: usa la tessera registrata per questo"
+                " utente, oppure il codice via SMS.");
         if (step.sessionDropped) {
             store_.deleteSession(ctx.token);
             clearCookie(r);

@@ -164,13 +164,19 @@ void flow_auditLog_masksIdentifiersAndHoldsNoSecret(void** state)
                         ok.accountId, r.userId, "una frase lunga e sua", "una frase lunga e sua")
                     .has_value(),
             "new password set");
+        // A reason quoting codici fiscali (the verifier's identity mismatch does) is masked.
+        f->store->audit("card-failed", "******7890", "198.51.100.7",
+            "certified codice fiscale BRNNDR64T07D612S is not the account's \"RSSMRA85T10A562S\"");
+        c.eq(maskCodiciFiscali("cf RSSMRA85T1LA562S, not XRSSMRA85T10A562S"),
+            "cf RSS*********562S, not XRSSMRA85T10A562S", "omocodia masked, longer words kept");
         const SqlResult rows = f->db->exec("SELECT event, subject, address, detail FROM audit_log");
         c.that(rows.rows.size() >= 5, "every event logged");
         for (const SqlRow& row : rows.rows) {
             const std::string line = row.text(0) + " " + row.text(1) + " " + row.text(3);
-            for (const std::string secret : { provisional, std::string("wrong-password-123"),
-                     std::string("other-guess-456"), std::string("una frase lunga e sua"),
-                     std::string("RSSMRA85T10A562S"), r.userId, std::string("5550001111") })
+            for (const std::string secret :
+                { provisional, std::string("wrong-password-123"), std::string("other-guess-456"),
+                    std::string("una frase lunga e sua"), std::string("RSSMRA85T10A562S"),
+                    std::string("BRNNDR64T07D612S"), r.userId, std::string("5550001111") })
                 c.that(line.find(secret) == std::string::npos,
                     "audit line without " + secret + ": " + line);
         }
@@ -190,6 +196,12 @@ void challengeStore_singleUseAndThreeFailures(void** state)
         c.eq(ch.size(), 43, "43 characters");
         const auto first = f->challenges->take("login-a");
         c.eq(first.status, verifier::TakeStatus::Taken, "taken");
+        c.eq(first.record ? first.record->challenge : std::string(), ch,
+            "take gives the issued challenge");
+        c.eq(first.record ? first.record->origin : std::string(), "https://portal.test.example",
+            "and its origin");
+        c.eq(first.record ? first.record->context : std::string(), "fse-login-2fa",
+            "and its context");
         c.eq(f->challenges->take("login-a").status, verifier::TakeStatus::Missing, "single use");
         f->challenges->issue("login-a", "https://portal.test.example", "fse-login-2fa");
         f->now += 121'000;

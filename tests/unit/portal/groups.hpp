@@ -4,3 +4,4 @@
 
 int runDbTests();
 int runFlowTests();
+int runSmsTests();

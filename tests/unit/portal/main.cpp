@@ -11,6 +11,7 @@ int main(int argc, char** argv)
     constexpr tscns::test::TestGroup kGroups[] = {
         { "db", runDbTests },
         { "flow", runFlowTests },
+        { "sms", runSmsTests },
     };
     return tscns::test::runTestGroups(argc, argv, kGroups);
 }

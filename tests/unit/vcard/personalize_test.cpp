@@ -135,6 +135,46 @@ bool defaultsComeFromTheSeed(CardFixture* f)
     return true;
 }
 
+// A renewal: another seed with the first card's holder seed is the same person from the same CA,
+// with a card ID, key and certificate of its own.
+bool holderSeedGivesAnotherCardOfTheSamePerson(CardFixture* f)
+{
+    PersonalizeOptions o {};
+    o.seed = 501;
+    PersonalizeOptions renewal {};
+    renewal.seed = 502;
+    renewal.holderSeed = 501;
+    try {
+        const CardImage a = personalize(o);
+        const CardImage b = personalize(renewal);
+        const CardRecord& ra = a.record;
+        const CardRecord& rb = b.record;
+        if (ra.codiceFiscale != rb.codiceFiscale || ra.surname != rb.surname
+            || ra.givenName != rb.givenName || ra.birthDate != rb.birthDate) {
+            f->error = "another holder: " + ra.codiceFiscale + " / " + rb.codiceFiscale;
+            return false;
+        }
+        if (a.caCertPem != b.caCertPem || a.caKeyPem != b.caKeyPem) {
+            f->error = "the renewal card has another CA";
+            return false;
+        }
+        if (ra.cardId == rb.cardId || a.certPem == b.certPem || a.keyPem == b.keyPem) {
+            f->error = "the renewal card has the first card's ID, certificate or key";
+            return false;
+        }
+    } catch (const std::exception& e) {
+        f->error = e.what();
+        return false;
+    }
+    return true;
+}
+
+void personalize_holderSeed_samePersonSameCa(void** state)
+{
+    CardFixture* f = fx(state);
+    VT_CHECK(f, holderSeedGivesAnotherCardOfTheSamePerson(f));
+}
+
 void personalize_sameSeed_identicalImage(void** state)
 {
     CardFixture* f = fx(state);
@@ -629,6 +669,7 @@ int main()
     const struct CMUnitTest tests[] = {
         ST(personalize_sameSeed_identicalImage),
         ST(personalize_defaults_deterministicFromSeed),
+        ST(personalize_holderSeed_samePersonSameCa),
         ST(personalize_record_validIdsAndDates),
         ST(personalize_datiPersonali_followsEncoding),
         ST(personalize_certificate_hasCnsProfile),

@@ -14,6 +14,10 @@ namespace tscns::vcard {
 struct PersonalizeOptions {
     std::string profile { kDefaultProfile };
     std::uint64_t seed = 1;
+    /// The seed of the holder (names, birth, codice fiscale) and of the test CA; default: seed.
+    /// Cards with different seeds and one holder seed are one person's cards (a renewal) from
+    /// one CA: the same ca.pem.
+    std::optional<std::uint64_t> holderSeed;
     std::optional<unsigned> keyBits; ///< 1024 or 2048; default: the profile's
     std::optional<std::string> pin; ///< 5-8 digits; default: 5 digits from the seed
     std::optional<std::string> puk; ///< 8 digits; default: 8 digits from the seed
