@@ -138,8 +138,6 @@ d_bg_wait() {
   D_STATUS=$(cat "$E2E_TMP/bg.status" 2>/dev/null || echo 000)
 }
 
-# jqe FILTER FILE...: jq -e without output (a check).
-jqe() { jq -e "$@" >/dev/null; }
 
 # d_code: the error code of the last answer ("" when none).
 d_code() { jq -r '.error.code // empty' "$D_BODY" 2>/dev/null || true; }
@@ -178,30 +176,5 @@ d_wait_card_present() {
   return 1
 }
 
-# d_make_crl CARD_DIR OUT [REVOKE_CERT]: a CRL signed by the card's test CA (DIR/ca.pem,
-# DIR/ca-key.pem), empty or revoking REVOKE_CERT, made with `openssl ca`.
-d_make_crl() {
-  local dir=$1 out=$2 revoke=${3:-} db
-  db=$(mktemp -d "$E2E_TMP/ca.XXXXXX")
-  : >"$db/index.txt"
-  echo 01 >"$db/crlnumber"
-  cat >"$db/ca.cnf" <<EOF
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-database = $db/index.txt
-crlnumber = $db/crlnumber
-certificate = $dir/ca.pem
-private_key = $dir/ca-key.pem
-default_md = sha256
-default_crl_days = 30
-crl_extensions = crl_ext
-[ crl_ext ]
-authorityKeyIdentifier = keyid:always
-EOF
-  if [[ -n $revoke ]]; then
-    openssl ca -config "$db/ca.cnf" -revoke "$revoke" -crl_reason keyCompromise \
-      >>"$E2E_TMP/openssl.log" 2>&1 || return 1
-  fi
-  openssl ca -config "$db/ca.cnf" -gencrl -out "$out" >>"$E2E_TMP/openssl.log" 2>&1
-}
+# d_make_crl CARD_DIR OUT [REVOKE_CERT]: e2e_make_crl of lib.sh (the portal's tests use it too).
+d_make_crl() { e2e_make_crl "$@"; }

@@ -92,6 +92,8 @@ e2e_check() {
 
 # e2e_not COMMAND...: true when COMMAND fails (for e2e_check with shell functions).
 e2e_not() { ! "$@"; }
+# jqe FILTER FILE...: jq -e without output (a check).
+jqe() { jq -e "$@" >/dev/null; }
 
 e2e_summary() { echo "$E2E_PASSED passed, $E2E_FAILED failed"; }
 
@@ -235,6 +237,34 @@ e2e_stop_pid() {
 e2e_apdu_count() {
   [[ -f $1 ]] || { echo 0; return 0; }
   awk '$2 == ">" { n++ } END { print n + 0 }' "$1"
+}
+
+# e2e_make_crl CARD_DIR OUT [REVOKE_CERT]: a CRL signed by the card's test CA (DIR/ca.pem,
+# DIR/ca-key.pem), empty or revoking REVOKE_CERT, made with `openssl ca`.
+e2e_make_crl() {
+  local dir=$1 out=$2 revoke=${3:-} db
+  db=$(mktemp -d "$E2E_TMP/ca.XXXXXX")
+  : >"$db/index.txt"
+  echo 01 >"$db/crlnumber"
+  cat >"$db/ca.cnf" <<EOF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $db/index.txt
+crlnumber = $db/crlnumber
+certificate = $dir/ca.pem
+private_key = $dir/ca-key.pem
+default_md = sha256
+default_crl_days = 30
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+EOF
+  if [[ -n $revoke ]]; then
+    openssl ca -config "$db/ca.cnf" -revoke "$revoke" -crl_reason keyCompromise \
+      >>"$E2E_TMP/openssl.log" 2>&1 || return 1
+  fi
+  openssl ca -config "$db/ca.cnf" -gencrl -out "$out" >>"$E2E_TMP/openssl.log" 2>&1
 }
 
 # e2e_ms: wall-clock time in milliseconds.

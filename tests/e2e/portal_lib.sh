@@ -24,8 +24,9 @@ STATUS="" LOCATION=""              # HTTP status and Location of the last reques
 BASE=""                            # https://127.0.0.1:PORT of the last p_start
 
 # p_start NAME [serve options...]: starts `tscns-portal serve` on a free port (48200-48899)
-# with P_DB, waits until it listens, sets BASE and P_PORT; stopped at exit. NAME names its
-# output files ($E2E_TMP/NAME.out, NAME.log). With P_PORT set beforehand, uses that port.
+# with P_DB, waits until it listens (on P_LISTENERS ports: 2 with --client-cert-listen), sets
+# BASE, P_PORT and P_PID; stopped at exit. NAME names its output files ($E2E_TMP/NAME.out,
+# NAME.log). With P_PORT set beforehand, uses that port.
 p_start() {
   local name=$1 _ pid
   shift
@@ -34,25 +35,27 @@ p_start() {
     2>"$E2E_TMP/$name.log" &
   pid=$!
   e2e_at_exit "e2e_stop_pid $pid"
+  local want=${P_LISTENERS:-1}
   for _ in $(seq 150); do
-    grep -q '^listening' "$E2E_TMP/$name.out" && break
+    (($(grep -c '^listening' "$E2E_TMP/$name.out") >= want)) && break
     kill -0 "$pid" 2>/dev/null || { cat "$E2E_TMP/$name.log" >&2; e2e_fail "tscns-portal ($name) exited"; }
     sleep 0.1
   done
-  grep -q '^listening' "$E2E_TMP/$name.out" || e2e_fail "tscns-portal ($name) does not listen"
+  (($(grep -c '^listening' "$E2E_TMP/$name.out") >= want)) || e2e_fail "tscns-portal ($name) does not listen"
   P_PORT=$port
   BASE=https://127.0.0.1:$port
   P_PID=$pid
 }
 
-# req METHOD PATH [curl args...]: one request to BASE with the cookie jar; sets STATUS and
-# LOCATION; the body goes to P_BODY.
+# req METHOD PATH|URL [curl args...]: one request (a PATH goes to BASE) with the cookie jar;
+# sets STATUS and LOCATION; the body goes to P_BODY.
 req() {
-  local method=$1 path=$2
+  local method=$1 url=$2
   shift 2
+  [[ $url == https://* ]] || url=$BASE$url
   local out
   out=$(curl -sk -X "$method" -c "$P_JAR" -b "$P_JAR" -o "$P_BODY" -D "$P_HEAD" \
-    -w '%{http_code}' --noproxy '*' "$@" "$BASE$path" 2>>"$E2E_TMP/curl.log") || true
+    -w '%{http_code}' --noproxy '*' "$@" "$url" 2>>"$E2E_TMP/curl.log") || true
   STATUS=$out
   LOCATION=$(awk -F': ' 'tolower($1) == "location" { sub(/\r$/, "", $2); print $2 }' "$P_HEAD")
 }
@@ -135,3 +138,6 @@ p_sql() {
     psql "$P_DB" -qAtc "$1"
   fi
 }
+
+# p_audit_has REGEX: true when a line "EVENT DETAIL" of the audit log matches REGEX (grep -E).
+p_audit_has() { p_sql "SELECT event || ' ' || detail FROM audit_log" | grep -Eq -- "$1"; }

@@ -327,6 +327,43 @@ namespace {
         TimePoint nextUpdate;
     };
 
+    /// Certificates a TLS client may present besides its own (path-building hints).
+    constexpr std::size_t kMaxPresentedIntermediates = 8;
+
+    /// The certificate under verification: what each stage learns and the later ones read.
+    struct Subject {
+        TimePoint t; ///< the verifier's clock, read once
+        ossl::X509Ptr leaf;
+        std::vector<ossl::X509Ptr> hints; ///< presented intermediates (untrusted)
+        std::string serial; ///< of the leaf, upper-case hex
+        std::string issuer; ///< of the leaf, RFC 2253
+        int bits = 0; ///< RSA modulus size
+        CallbackState cb; ///< shared by the path pass and the revocation pass
+        ossl::X509StackPtr untrusted;
+        ossl::X509StackPtr chain; ///< leaf first, anchor last
+        int chainLength = 0;
+        bool weakKeyDeprecated = false;
+        std::vector<std::string> policies; ///< the allowlisted ones the leaf carries
+        std::vector<RevocationEvidence> evidence;
+        cns::SubjectCn cn;
+
+        /// A failure carrying the leaf's serial and issuer.
+        [[nodiscard]] Failure fail(FailureCode code, std::string reason) const
+        {
+            Failure f = makeFailure(code, std::move(reason));
+            f.certificateSerial = serial;
+            f.certificateIssuer = issuer;
+            return f;
+        }
+    };
+
+    /// What the identity stage compares the certified CN with.
+    struct ExpectedIdentity {
+        std::string_view codiceFiscale;
+        const std::optional<std::string>& typedCardId;
+        bool identificationOnly = false;
+    };
+
 } // namespace
 
 struct Verifier::Impl {
@@ -343,7 +380,27 @@ struct Verifier::Impl {
 
     [[nodiscard]] TimePoint now() const { return config.now ? config.now() : Clock::now(); }
 
+    /// cns-auth.md §5.3 steps 1-7 for a token.
     Outcome run(std::string_view tokenJson, const SessionState& session) const;
+    /// Steps 2 (DER and key only), 4, 5, 6 and 7 for a TLS client certificate.
+    Outcome runCertificate(
+        ByteView der, const std::vector<Bytes>& chainDer, const Account& account) const;
+
+    std::optional<Failure> checkSession(const SessionState& session, TimePoint t) const;
+    std::optional<Failure> decodeToken(
+        std::string_view tokenJson, Subject& s, Bytes& signature) const;
+    std::optional<Failure> decodeCertificate(
+        ByteView der, const std::vector<Bytes>& chainDer, Subject& s) const;
+    std::optional<Failure> readKey(Subject& s) const;
+    std::optional<Failure> checkSignature(
+        const Subject& s, ByteView signature, const SessionState& session) const;
+    std::optional<Failure> checkPathAndProfile(Subject& s) const;
+    std::optional<Failure> checkRevocation(Subject& s) const;
+    std::optional<Failure> bindIdentity(Subject& s, const ExpectedIdentity& expected) const;
+    VerifiedHolder holderOf(Subject& s) const;
+    /// X509_verify_cert of the leaf over the anchors and hints; with `crls`, the revocation pass.
+    ossl::X509StackPtr buildPath(Subject& s, STACK_OF(X509_CRL) * crls, int& err, int& depth) const;
+
     std::shared_ptr<OcspClient> ocsp() const;
     std::vector<ossl::CrlPtr> fetchCrls(X509* cert, TimePoint now) const;
 };
@@ -429,6 +486,20 @@ Verifier::~Verifier() = default;
 Verifier::Verifier(Verifier&&) noexcept = default;
 Verifier& Verifier::operator=(Verifier&&) noexcept = default;
 
+std::vector<Bytes> Verifier::trustAnchors() const
+{
+    std::vector<Bytes> out;
+    out.reserve(impl_->anchors.size());
+    for (const auto& a : impl_->anchors) {
+        unsigned char* der = nullptr;
+        const int n = i2d_X509(a.get(), &der);
+        if (n <= 0) throw Error(Errc::Internal, "i2d_X509 of a trust anchor: " + ossl::errors());
+        out.emplace_back(der, der + n);
+        OPENSSL_free(der);
+    }
+    return out;
+}
+
 std::shared_ptr<OcspClient> Verifier::Impl::ocsp() const
 {
     const std::lock_guard lock(mutex);
@@ -470,210 +541,240 @@ std::vector<ossl::CrlPtr> Verifier::Impl::fetchCrls(X509* cert, TimePoint t) con
     return out;
 }
 
-Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& session) const
-{
-    const TimePoint t = now();
+// ---- The stages of §5.3 ---------------------------------------------------------------------
+// Each stage returns nullopt when it passed, else the failure that ends the verification. What a
+// stage learns about the certificate (the leaf, its path, the revocation evidence, the parsed CN)
+// goes into the Subject the later stages read.
 
-    // ---- 1. Session state (the caller took it from its store) ---------------------------------
+std::optional<Failure> Verifier::Impl::checkSession(const SessionState& session, TimePoint t) const
+{
     try {
         cnsauth::validateOrigin(session.origin, config.allowHttpOrigins);
         cnsauth::validateChallenge(session.challenge);
         cnsauth::validateContext(session.context);
     } catch (const Error& e) {
-        return Outcome::failure(
-            makeFailure(FailureCode::SessionMissing, "session state unusable: " + e.message()));
+        return makeFailure(FailureCode::SessionMissing, "session state unusable: " + e.message());
     }
     if (session.expiresAt && t >= *session.expiresAt)
-        return Outcome::failure(makeFailure(FailureCode::ChallengeExpired,
-            "challenge expired at " + ossl::isoTime(*session.expiresAt)));
+        return makeFailure(FailureCode::ChallengeExpired,
+            "challenge expired at " + ossl::isoTime(*session.expiresAt));
+    return std::nullopt;
+}
 
-    // ---- 2. Parse -----------------------------------------------------------------------------
+std::optional<Failure> Verifier::Impl::decodeToken(
+    std::string_view tokenJson, Subject& s, Bytes& signature) const
+{
     if (tokenJson.size() > cnsauth::kMaxTokenSize)
-        return Outcome::failure(makeFailure(FailureCode::Malformed,
+        return makeFailure(FailureCode::Malformed,
             "token is " + std::to_string(tokenJson.size()) + " bytes, limit "
-                + std::to_string(cnsauth::kMaxTokenSize)));
+                + std::to_string(cnsauth::kMaxTokenSize));
     cnsauth::Token token;
     try {
         token = cnsauth::parseToken(tokenJson);
     } catch (const Error& e) {
-        return Outcome::failure(makeFailure(FailureCode::Malformed, e.message()));
+        return makeFailure(FailureCode::Malformed, e.message());
     }
     if (token.format != cnsauth::kFormat)
-        return Outcome::failure(makeFailure(
-            FailureCode::Malformed, "format " + printable(token.format) + " is not cns-auth:1"));
+        return makeFailure(
+            FailureCode::Malformed, "format " + printable(token.format) + " is not cns-auth:1");
     if (token.algorithm != config.algorithm)
-        return Outcome::failure(makeFailure(FailureCode::AlgorithmMismatch,
-            "algorithm " + printable(token.algorithm) + ", pinned " + config.algorithm));
-    ossl::X509Ptr leaf;
-    Bytes signature;
-    std::vector<ossl::X509Ptr> hints;
+        return makeFailure(FailureCode::AlgorithmMismatch,
+            "algorithm " + printable(token.algorithm) + ", pinned " + config.algorithm);
     try {
-        const Bytes der = cnsauth::base64Decode(token.unverifiedCertificate);
-        if (auto problem = parseStrictDer(der, leaf))
-            return Outcome::failure(makeFailure(FailureCode::Malformed, *problem));
+        if (auto problem
+            = parseStrictDer(cnsauth::base64Decode(token.unverifiedCertificate), s.leaf))
+            return makeFailure(FailureCode::Malformed, *problem);
         for (const std::string& b64 : token.unverifiedIntermediates) {
             ossl::X509Ptr x;
             if (auto problem = parseStrictDer(cnsauth::base64Decode(b64), x))
-                return Outcome::failure(
-                    makeFailure(FailureCode::Malformed, "intermediate: " + *problem));
-            hints.push_back(std::move(x));
+                return makeFailure(FailureCode::Malformed, "intermediate: " + *problem);
+            s.hints.push_back(std::move(x));
         }
         signature = cnsauth::base64Decode(token.signature);
     } catch (const Error& e) {
-        return Outcome::failure(makeFailure(FailureCode::Malformed, e.message()));
+        return makeFailure(FailureCode::Malformed, e.message());
     }
-    const std::string serial = ossl::integerHex(X509_get0_serialNumber(leaf.get()));
-    const std::string issuer = ossl::nameText(X509_get_issuer_name(leaf.get()));
-    auto fail = [&](FailureCode code, std::string reason) {
-        Failure f = makeFailure(code, std::move(reason));
-        f.certificateSerial = serial;
-        f.certificateIssuer = issuer;
-        return Outcome::failure(std::move(f));
-    };
-    EVP_PKEY* key = X509_get0_pubkey(leaf.get());
-    if (key == nullptr) return fail(FailureCode::Malformed, "certificate public key unreadable");
-    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
-        return fail(FailureCode::AlgorithmMismatch,
-            std::string("RS256 needs an RSA key, the certificate has ")
-                + OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+    return readKey(s);
+}
 
-    // ---- 3. Signature over the message rebuilt from the SESSION -------------------------------
-    const int bits = EVP_PKEY_get_bits(key);
-    if (bits < 1024)
-        return fail(FailureCode::WeakKey, "RSA-" + std::to_string(bits) + " is below 1024 bits");
+std::optional<Failure> Verifier::Impl::decodeCertificate(
+    ByteView der, const std::vector<Bytes>& chainDer, Subject& s) const
+{
+    if (der.empty()) return makeFailure(FailureCode::Malformed, "no certificate");
+    if (chainDer.size() > kMaxPresentedIntermediates)
+        return makeFailure(FailureCode::Malformed,
+            std::to_string(chainDer.size()) + " further certificates, limit "
+                + std::to_string(kMaxPresentedIntermediates));
+    if (auto problem = parseStrictDer(der, s.leaf))
+        return makeFailure(FailureCode::Malformed, *problem);
+    for (const Bytes& b : chainDer) {
+        ossl::X509Ptr x;
+        if (auto problem = parseStrictDer(b, x))
+            return makeFailure(FailureCode::Malformed, "intermediate: " + *problem);
+        s.hints.push_back(std::move(x));
+    }
+    return readKey(s);
+}
+
+std::optional<Failure> Verifier::Impl::readKey(Subject& s) const
+{
+    s.serial = ossl::integerHex(X509_get0_serialNumber(s.leaf.get()));
+    s.issuer = ossl::nameText(X509_get_issuer_name(s.leaf.get()));
+    EVP_PKEY* key = X509_get0_pubkey(s.leaf.get());
+    if (key == nullptr) return s.fail(FailureCode::Malformed, "certificate public key unreadable");
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+        return s.fail(FailureCode::AlgorithmMismatch,
+            std::string("RS256 and the CNS profile need an RSA key, the certificate has ")
+                + OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+    s.bits = EVP_PKEY_get_bits(key);
+    if (s.bits < 1024)
+        return s.fail(
+            FailureCode::WeakKey, "RSA-" + std::to_string(s.bits) + " is below 1024 bits");
+    return std::nullopt;
+}
+
+std::optional<Failure> Verifier::Impl::checkSignature(
+    const Subject& s, ByteView signature, const SessionState& session) const
+{
+    EVP_PKEY* key = X509_get0_pubkey(s.leaf.get());
     if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key)))
-        return fail(FailureCode::BadSignature,
+        return s.fail(FailureCode::BadSignature,
             "signature is " + std::to_string(signature.size()) + " bytes, the modulus "
                 + std::to_string(EVP_PKEY_get_size(key)));
-    {
-        const Bytes message
-            = cnsauth::signedMessage(session.origin, session.challenge, session.context);
-        ossl::MdCtxPtr md(EVP_MD_CTX_new());
-        EVP_PKEY_CTX* pctx = nullptr;
-        if (!md || EVP_DigestVerifyInit(md.get(), &pctx, EVP_sha256(), nullptr, key) != 1
-            || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-            return fail(FailureCode::Internal, "EVP_DigestVerifyInit: " + ossl::errors());
-        if (EVP_DigestVerify(
-                md.get(), signature.data(), signature.size(), message.data(), message.size())
-            != 1)
-            return fail(FailureCode::BadSignature,
-                "RSASSA-PKCS1-v1_5/SHA-256 signature does not verify over the message rebuilt "
-                "from the session (origin, challenge, context)");
-    }
+    const Bytes message
+        = cnsauth::signedMessage(session.origin, session.challenge, session.context);
+    ossl::MdCtxPtr md(EVP_MD_CTX_new());
+    EVP_PKEY_CTX* pctx = nullptr;
+    if (!md || EVP_DigestVerifyInit(md.get(), &pctx, EVP_sha256(), nullptr, key) != 1
+        || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+        return s.fail(FailureCode::Internal, "EVP_DigestVerifyInit: " + ossl::errors());
+    if (EVP_DigestVerify(
+            md.get(), signature.data(), signature.size(), message.data(), message.size())
+        != 1)
+        return s.fail(FailureCode::BadSignature,
+            "RSASSA-PKCS1-v1_5/SHA-256 signature does not verify over the message rebuilt "
+            "from the session (origin, challenge, context)");
+    return std::nullopt;
+}
 
-    // ---- 4. Certificate path and profile ------------------------------------------------------
-    CallbackState cb;
-    cb.earliest = ossl::toTimeT(t - config.clockSkew);
-    cb.latest = ossl::toTimeT(t + config.clockSkew);
-    cb.allowUnavailable = config.allowRevocationUnavailable;
-    ossl::X509StackPtr untrusted(sk_X509_new_null());
-    if (!untrusted) throw std::bad_alloc();
-    // The token's intermediates and the configured ones are untrusted path-building hints.
+ossl::X509StackPtr Verifier::Impl::buildPath(
+    Subject& s, STACK_OF(X509_CRL) * crls, int& err, int& depth) const
+{
+    ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), s.leaf.get(), s.untrusted.get()) != 1)
+        throw Error(Errc::Internal, "X509_STORE_CTX_init: " + ossl::errors());
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_time(param, ossl::toTimeT(s.t));
+    X509_VERIFY_PARAM_set_depth(param, 8);
+    // Pinned issuing CAs need not be self-signed roots.
+    unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
+    if (crls != nullptr) {
+        flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+        X509_STORE_CTX_set0_crls(ctx.get(), crls);
+    }
+    X509_VERIFY_PARAM_set_flags(param, flags);
+    X509_STORE_CTX_set_verify_cb(ctx.get(), verifyCallback);
+    X509_STORE_CTX_set_app_data(ctx.get(), &s.cb);
+    const int rc = X509_verify_cert(ctx.get());
+    err = X509_STORE_CTX_get_error(ctx.get());
+    depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    if (rc != 1) {
+        if (err == X509_V_OK) err = X509_V_ERR_UNSPECIFIED;
+        return nullptr;
+    }
+    err = X509_V_OK;
+    return ossl::X509StackPtr(X509_STORE_CTX_get1_chain(ctx.get()));
+}
+
+std::optional<Failure> Verifier::Impl::checkPathAndProfile(Subject& s) const
+{
+    s.cb.earliest = ossl::toTimeT(s.t - config.clockSkew);
+    s.cb.latest = ossl::toTimeT(s.t + config.clockSkew);
+    s.cb.allowUnavailable = config.allowRevocationUnavailable;
+    s.untrusted.reset(sk_X509_new_null());
+    if (!s.untrusted) throw std::bad_alloc();
+    // The presented intermediates and the configured ones are untrusted path-building hints.
     auto addUntrusted = [&](const std::vector<ossl::X509Ptr>& list) {
         for (const auto& x : list) {
             X509_up_ref(x.get());
-            if (sk_X509_push(untrusted.get(), x.get()) <= 0) {
+            if (sk_X509_push(s.untrusted.get(), x.get()) <= 0) {
                 X509_free(x.get());
                 throw std::bad_alloc();
             }
         }
     };
-    addUntrusted(hints);
+    addUntrusted(s.hints);
     addUntrusted(intermediates);
-
-    auto runPath = [&](STACK_OF(X509_CRL) * crls, int& err, int& depth) -> ossl::X509StackPtr {
-        ossl::StoreCtxPtr ctx(X509_STORE_CTX_new());
-        if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1)
-            throw Error(Errc::Internal, "X509_STORE_CTX_init: " + ossl::errors());
-        X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-        X509_VERIFY_PARAM_set_time(param, ossl::toTimeT(t));
-        X509_VERIFY_PARAM_set_depth(param, 8);
-        // Pinned issuing CAs need not be self-signed roots.
-        unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
-        if (crls != nullptr) {
-            flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-            X509_STORE_CTX_set0_crls(ctx.get(), crls);
-        }
-        X509_VERIFY_PARAM_set_flags(param, flags);
-        X509_STORE_CTX_set_verify_cb(ctx.get(), verifyCallback);
-        X509_STORE_CTX_set_app_data(ctx.get(), &cb);
-        const int rc = X509_verify_cert(ctx.get());
-        err = X509_STORE_CTX_get_error(ctx.get());
-        depth = X509_STORE_CTX_get_error_depth(ctx.get());
-        if (rc != 1) {
-            if (err == X509_V_OK) err = X509_V_ERR_UNSPECIFIED;
-            return nullptr;
-        }
-        err = X509_V_OK;
-        return ossl::X509StackPtr(X509_STORE_CTX_get1_chain(ctx.get()));
-    };
 
     int err = X509_V_OK;
     int depth = 0;
-    ossl::X509StackPtr chain = runPath(nullptr, err, depth);
-    if (!chain) {
+    s.chain = buildPath(s, nullptr, err, depth);
+    if (!s.chain) {
         const std::string what = std::string(X509_verify_cert_error_string(err)) + " (depth "
             + std::to_string(depth) + ")";
         switch (err) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
-            return fail(FailureCode::CertificateExpired, what);
+            return s.fail(FailureCode::CertificateExpired, what);
         case X509_V_ERR_CERT_NOT_YET_VALID:
-            return fail(FailureCode::CertificateNotYetValid, what);
+            return s.fail(FailureCode::CertificateNotYetValid, what);
         default:
-            return fail(FailureCode::UntrustedCertificate, what);
+            return s.fail(FailureCode::UntrustedCertificate, what);
         }
     }
-    const int chainLength = sk_X509_num(chain.get());
-    if (chainLength < 2)
-        return fail(FailureCode::UntrustedCertificate,
+    s.chainLength = sk_X509_num(s.chain.get());
+    if (s.chainLength < 2)
+        return s.fail(FailureCode::UntrustedCertificate,
             "the card certificate is itself a trust anchor (anchors must be CAs)");
-    X509* issuerCa = sk_X509_value(chain.get(), 1);
+    X509* leaf = s.leaf.get();
+    X509* issuerCa = sk_X509_value(s.chain.get(), 1);
 
-    const std::uint32_t ext = X509_get_extension_flags(leaf.get());
+    const std::uint32_t ext = X509_get_extension_flags(leaf);
     if ((ext & EXFLAG_CA) != 0)
-        return fail(FailureCode::KeyUsage, "the certificate is a CA certificate");
-    if ((ext & EXFLAG_KUSAGE) == 0) return fail(FailureCode::KeyUsage, "no keyUsage extension");
-    const std::uint32_t ku = X509_get_key_usage(leaf.get());
+        return s.fail(FailureCode::KeyUsage, "the certificate is a CA certificate");
+    if ((ext & EXFLAG_KUSAGE) == 0) return s.fail(FailureCode::KeyUsage, "no keyUsage extension");
+    const std::uint32_t ku = X509_get_key_usage(leaf);
     if ((ku & KU_DIGITAL_SIGNATURE) == 0)
-        return fail(FailureCode::KeyUsage,
+        return s.fail(FailureCode::KeyUsage,
             (ku & KU_NON_REPUDIATION) != 0
                 ? "keyUsage nonRepudiation without digitalSignature (a signature certificate)"
                 : "keyUsage lacks digitalSignature");
-    if ((ext & EXFLAG_XKUSAGE) != 0
-        && (X509_get_extended_key_usage(leaf.get()) & XKU_SSL_CLIENT) == 0)
-        return fail(FailureCode::KeyUsage, "extendedKeyUsage present without clientAuth");
+    if ((ext & EXFLAG_XKUSAGE) != 0 && (X509_get_extended_key_usage(leaf) & XKU_SSL_CLIENT) == 0)
+        return s.fail(FailureCode::KeyUsage, "extendedKeyUsage present without clientAuth");
 
-    const auto policies = policiesOf(leaf.get());
-    if (!policies) return fail(FailureCode::Policy, "certificatePolicies unreadable");
-    std::vector<std::string> matched;
+    const auto policies = policiesOf(leaf);
+    if (!policies) return s.fail(FailureCode::Policy, "certificatePolicies unreadable");
     for (const std::string& oid : *policies)
-        if (config.allowedPolicies.contains(oid)) matched.push_back(oid);
-    if (matched.empty()) {
+        if (config.allowedPolicies.contains(oid)) s.policies.push_back(oid);
+    if (s.policies.empty()) {
         std::string list;
         for (const std::string& oid : *policies)
             list += (list.empty() ? "" : ", ") + oid;
-        return fail(FailureCode::Policy,
+        return s.fail(FailureCode::Policy,
             "no allowed certificate policy (certificate has: " + (list.empty() ? "none" : list)
                 + ")");
     }
 
-    bool weakKeyDeprecated = false;
-    if (bits < 2048) {
+    if (s.bits < 2048) {
         const bool listed = std::any_of(rsa1024Cas.begin(), rsa1024Cas.end(),
             [&](const ossl::X509Ptr& ca) { return X509_cmp(ca.get(), issuerCa) == 0; });
         if (!listed)
-            return fail(FailureCode::WeakKey,
-                "RSA-" + std::to_string(bits) + " from a CA not listed for RSA-1024 cards ("
+            return s.fail(FailureCode::WeakKey,
+                "RSA-" + std::to_string(s.bits) + " from a CA not listed for RSA-1024 cards ("
                     + ossl::nameText(X509_get_subject_name(issuerCa)) + ")");
-        weakKeyDeprecated = true;
+        s.weakKeyDeprecated = true;
     }
+    return std::nullopt;
+}
 
-    // ---- 5. Revocation of the card certificate and the intermediates --------------------------
-    std::vector<RevocationEvidence> evidence(static_cast<std::size_t>(chainLength - 1));
+std::optional<Failure> Verifier::Impl::checkRevocation(Subject& s) const
+{
+    STACK_OF(X509)* chain = s.chain.get();
+    const int chainLength = s.chainLength;
+    s.evidence.resize(static_cast<std::size_t>(chainLength - 1));
     std::string ocspNotes;
     for (int i = 0; i + 1 < chainLength; ++i) {
-        X509* cert = sk_X509_value(chain.get(), i);
-        RevocationEvidence& ev = evidence[static_cast<std::size_t>(i)];
+        X509* cert = sk_X509_value(chain, i);
+        RevocationEvidence& ev = s.evidence[static_cast<std::size_t>(i)];
         ev.depth = i;
         ev.subject = ossl::nameText(X509_get_subject_name(cert));
         ev.serial = ossl::integerHex(X509_get0_serialNumber(cert));
@@ -684,11 +785,11 @@ Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& sess
                                                                   : detail::aiaOcspUrl(cert);
         if (url.empty()) continue;
         const detail::OcspAnswer answer
-            = detail::queryOcsp(*ocsp(), url, cert, sk_X509_value(chain.get(), i + 1), anchors,
-                chain.get(), { t, config.clockSkew, config.ocspMaxAge, config.requireOcspNonce });
+            = detail::queryOcsp(*ocsp(), url, cert, sk_X509_value(chain, i + 1), anchors, chain,
+                { s.t, config.clockSkew, config.ocspMaxAge, config.requireOcspNonce });
         switch (answer.status) {
         case detail::OcspAnswer::Status::Good:
-            cb.ocspGood.push_back(i);
+            s.cb.ocspGood.push_back(i);
             ev.method = RevocationEvidence::Method::Ocsp;
             ev.source = url;
             ev.thisUpdate = answer.thisUpdate;
@@ -696,7 +797,7 @@ Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& sess
             break;
         case detail::OcspAnswer::Status::Revoked:
         case detail::OcspAnswer::Status::Unknown:
-            return fail(FailureCode::Revoked,
+            return s.fail(FailureCode::Revoked,
                 "depth " + std::to_string(i) + ": " + answer.detail + " (" + url + ")");
         case detail::OcspAnswer::Status::Unusable:
             ocspNotes += "; depth " + std::to_string(i) + ": " + answer.detail;
@@ -710,11 +811,12 @@ Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& sess
         crlList.push_back(c.get());
     if (config.crlFetcher) {
         for (int i = 0; i + 1 < chainLength; ++i) {
-            if (std::find(cb.ocspGood.begin(), cb.ocspGood.end(), i) != cb.ocspGood.end()) continue;
-            X509* cert = sk_X509_value(chain.get(), i);
-            X509_CRL* have = crlFor(crlList, cert, sk_X509_value(chain.get(), i + 1));
-            if (have != nullptr && crlFresh(have, t)) continue;
-            for (auto& c : fetchCrls(cert, t))
+            if (std::find(s.cb.ocspGood.begin(), s.cb.ocspGood.end(), i) != s.cb.ocspGood.end())
+                continue;
+            X509* cert = sk_X509_value(chain, i);
+            X509_CRL* have = crlFor(crlList, cert, sk_X509_value(chain, i + 1));
+            if (have != nullptr && crlFresh(have, s.t)) continue;
+            for (auto& c : fetchCrls(cert, s.t))
                 fetched.push_back(std::move(c));
         }
         for (const auto& c : fetched)
@@ -729,26 +831,28 @@ Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& sess
             throw std::bad_alloc();
         }
     }
-    cb.revocationPass = true;
-    const ossl::X509StackPtr chainAgain = runPath(crls.get(), err, depth);
+    s.cb.revocationPass = true;
+    int err = X509_V_OK;
+    int depth = 0;
+    const ossl::X509StackPtr chainAgain = buildPath(s, crls.get(), err, depth);
     if (!chainAgain) {
         const std::string what = std::string(X509_verify_cert_error_string(err)) + " (depth "
             + std::to_string(depth) + ")";
-        if (err == X509_V_ERR_CERT_REVOKED) return fail(FailureCode::Revoked, "CRL: " + what);
+        if (err == X509_V_ERR_CERT_REVOKED) return s.fail(FailureCode::Revoked, "CRL: " + what);
         if (revocationDataProblem(err))
-            return fail(FailureCode::RevocationUnavailable, "CRL: " + what + ocspNotes);
-        return fail(FailureCode::UntrustedCertificate, "revocation pass: " + what);
+            return s.fail(FailureCode::RevocationUnavailable, "CRL: " + what + ocspNotes);
+        return s.fail(FailureCode::UntrustedCertificate, "revocation pass: " + what);
     }
     for (int i = 0; i + 1 < chainLength; ++i) {
-        RevocationEvidence& ev = evidence[static_cast<std::size_t>(i)];
+        RevocationEvidence& ev = s.evidence[static_cast<std::size_t>(i)];
         if (ev.method == RevocationEvidence::Method::Ocsp) continue;
-        if (std::find(cb.unchecked.begin(), cb.unchecked.end(), i) != cb.unchecked.end()) {
+        if (std::find(s.cb.unchecked.begin(), s.cb.unchecked.end(), i) != s.cb.unchecked.end()) {
             ev.method = RevocationEvidence::Method::Unchecked;
             ev.source = "none available" + ocspNotes;
             continue;
         }
-        X509* cert = sk_X509_value(chain.get(), i);
-        X509_CRL* crl = crlFor(crlList, cert, sk_X509_value(chain.get(), i + 1));
+        X509* cert = sk_X509_value(chain, i);
+        X509_CRL* crl = crlFor(crlList, cert, sk_X509_value(chain, i + 1));
         ev.method = RevocationEvidence::Method::Crl;
         if (crl != nullptr) {
             ev.source = ossl::nameText(X509_CRL_get_issuer(crl));
@@ -762,66 +866,122 @@ Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& sess
             }
         }
     }
+    return std::nullopt;
+}
 
-    // ---- 6. Identity binding ------------------------------------------------------------------
+std::optional<Failure> Verifier::Impl::bindIdentity(
+    Subject& s, const ExpectedIdentity& expected) const
+{
     std::string problem;
-    const std::string cnText = commonNameOf(leaf.get(), problem);
-    if (!problem.empty()) return fail(FailureCode::IdentityMismatch, problem);
-    cns::SubjectCn cn;
+    const std::string cnText = commonNameOf(s.leaf.get(), problem);
+    if (!problem.empty()) return s.fail(FailureCode::IdentityMismatch, problem);
     try {
-        cn = cns::SubjectCn::parse(cnText);
+        s.cn = cns::SubjectCn::parse(cnText);
     } catch (const Error& e) {
-        return fail(FailureCode::IdentityMismatch,
+        return s.fail(FailureCode::IdentityMismatch,
             "subject CN is not <CF>/<ID_Carta>.<hash>: " + e.message());
     }
-    if (!session.identificationOnly) {
-        if (session.expectedCodiceFiscale.empty())
-            return fail(FailureCode::IdentityMismatch, "no expected codice fiscale in the session");
-        if (cn.codiceFiscale != session.expectedCodiceFiscale)
-            return fail(FailureCode::IdentityMismatch,
-                "certified codice fiscale " + cn.codiceFiscale + " is not the account's "
-                    + printable(session.expectedCodiceFiscale, 16));
+    if (!expected.identificationOnly) {
+        if (expected.codiceFiscale.empty())
+            return s.fail(
+                FailureCode::IdentityMismatch, "no expected codice fiscale in the session");
+        if (s.cn.codiceFiscale != expected.codiceFiscale)
+            return s.fail(FailureCode::IdentityMismatch,
+                "certified codice fiscale " + s.cn.codiceFiscale + " is not the account's "
+                    + printable(expected.codiceFiscale, 16));
     }
-    if (session.typedCardId) {
-        if (!cnsauth::isValidCardIdForm(*session.typedCardId))
-            return fail(FailureCode::CardIdMismatch,
+    if (expected.typedCardId) {
+        if (!cnsauth::isValidCardIdForm(*expected.typedCardId))
+            return s.fail(FailureCode::CardIdMismatch,
                 "typed card number is not in the 16-digit EF_IDCarta form");
-        if (*session.typedCardId != cn.cardId.digits)
-            return fail(FailureCode::CardIdMismatch,
-                "typed card ID " + *session.typedCardId + " differs from the certified "
-                    + cn.cardId.digits);
+        if (*expected.typedCardId != s.cn.cardId.digits)
+            return s.fail(FailureCode::CardIdMismatch,
+                "typed card ID " + *expected.typedCardId + " differs from the certified "
+                    + s.cn.cardId.digits);
     }
-
-    // ---- 7. Success ---------------------------------------------------------------------------
-    VerifiedHolder h;
-    h.codiceFiscale = cn.codiceFiscale;
-    h.cardId = cn.cardId.digits;
-    h.certificateSerial = serial;
-    h.issuer = issuer;
-    h.subject = ossl::nameText(X509_get_subject_name(leaf.get()));
-    h.notBefore = ossl::isoTime(X509_get0_notBefore(leaf.get()));
-    h.notAfter = ossl::isoTime(X509_get0_notAfter(leaf.get()));
-    h.certificateSha256 = ossl::sha256Hex(leaf.get());
-    h.keyBits = static_cast<unsigned>(bits);
-    h.weakKeyDeprecated = weakKeyDeprecated;
-    h.policies = std::move(matched);
-    h.revocation = std::move(evidence);
-    h.verifiedAt = ossl::isoTime(t);
-    ERR_clear_error();
-    return Outcome::success(std::move(h));
+    return std::nullopt;
 }
+
+VerifiedHolder Verifier::Impl::holderOf(Subject& s) const
+{
+    X509* leaf = s.leaf.get();
+    VerifiedHolder h;
+    h.codiceFiscale = s.cn.codiceFiscale;
+    h.cardId = s.cn.cardId.digits;
+    h.certificateSerial = s.serial;
+    h.issuer = s.issuer;
+    h.subject = ossl::nameText(X509_get_subject_name(leaf));
+    h.notBefore = ossl::isoTime(X509_get0_notBefore(leaf));
+    h.notAfter = ossl::isoTime(X509_get0_notAfter(leaf));
+    h.certificateSha256 = ossl::sha256Hex(leaf);
+    h.keyBits = static_cast<unsigned>(s.bits);
+    h.weakKeyDeprecated = s.weakKeyDeprecated;
+    h.policies = std::move(s.policies);
+    h.revocation = std::move(s.evidence);
+    h.verifiedAt = ossl::isoTime(s.t);
+    ERR_clear_error();
+    return h;
+}
+
+// ---- The two pipelines ------------------------------------------------------------------------
+
+Outcome Verifier::Impl::run(std::string_view tokenJson, const SessionState& session) const
+{
+    Subject s;
+    s.t = now();
+    Bytes signature;
+    const ExpectedIdentity expected { session.expectedCodiceFiscale, session.typedCardId,
+        session.identificationOnly };
+    std::optional<Failure> failed = checkSession(session, s.t); // 1. session state
+    if (!failed) failed = decodeToken(tokenJson, s, signature); // 2. parse
+    if (!failed) failed = checkSignature(s, signature, session); // 3. signature over M
+    if (!failed) failed = checkPathAndProfile(s); // 4. certificate path and profile
+    if (!failed) failed = checkRevocation(s); // 5. revocation
+    if (!failed) failed = bindIdentity(s, expected); // 6. identity binding
+    if (failed) return Outcome::failure(std::move(*failed));
+    return Outcome::success(holderOf(s)); // 7. success
+}
+
+Outcome Verifier::Impl::runCertificate(
+    ByteView der, const std::vector<Bytes>& chainDer, const Account& account) const
+{
+    Subject s;
+    s.t = now();
+    const ExpectedIdentity expected { account.codiceFiscale, account.typedCardId, false };
+    // No session state, token or signature: the TLS handshake proved possession of the key.
+    std::optional<Failure> failed = decodeCertificate(der, chainDer, s); // 2. strict DER, key
+    if (!failed) failed = checkPathAndProfile(s); // 4. certificate path and profile
+    if (!failed) failed = checkRevocation(s); // 5. revocation
+    if (!failed) failed = bindIdentity(s, expected); // 6. identity binding
+    if (failed) return Outcome::failure(std::move(*failed));
+    return Outcome::success(holderOf(s)); // 7. success
+}
+
+namespace {
+    /// Runs a pipeline; unexpected errors become FailureCode::Internal (fail closed).
+    template <typename F> Outcome neverThrows(F&& pipeline)
+    {
+        try {
+            return pipeline();
+        } catch (const Error& e) {
+            return Outcome::failure(makeFailure(FailureCode::Internal, e.message()));
+        } catch (const std::exception& e) {
+            return Outcome::failure(makeFailure(FailureCode::Internal, e.what()));
+        } catch (...) {
+            return Outcome::failure(makeFailure(FailureCode::Internal, "unknown exception"));
+        }
+    }
+} // namespace
 
 Outcome Verifier::verify(std::string_view tokenJson, const SessionState& session) const
 {
-    try {
-        return impl_->run(tokenJson, session);
-    } catch (const Error& e) {
-        return Outcome::failure(makeFailure(FailureCode::Internal, e.message()));
-    } catch (const std::exception& e) {
-        return Outcome::failure(makeFailure(FailureCode::Internal, e.what()));
-    } catch (...) {
-        return Outcome::failure(makeFailure(FailureCode::Internal, "unknown exception"));
-    }
+    return neverThrows([&] { return impl_->run(tokenJson, session); });
+}
+
+Outcome Verifier::verifyCertificate(
+    ByteView der, const std::vector<Bytes>& chainDer, const Account& account) const
+{
+    return neverThrows([&] { return impl_->runCertificate(der, chainDer, account); });
 }
 
 Outcome Verifier::verify(ChallengeStore& store, std::string_view sessionId,

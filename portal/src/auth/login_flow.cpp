@@ -315,6 +315,7 @@ CardStep LoginFlow::verifyCard(
     }
     verifier::Account binding;
     binding.codiceFiscale = account->codiceFiscale;
+    // The store-backed verify takes the challenge first and counts its own failures.
     const verifier::Outcome outcome = verifier_->verify(challenges_, loginId, tokenJson, binding);
     if (!outcome.ok()) {
         const verifier::Failure& f = outcome.failure();
@@ -322,14 +323,49 @@ CardStep LoginFlow::verifyCard(
         out.auditReason = std::string(verifier::failureCodeName(f.code)) + ": " + f.reason;
         return out;
     }
-    const verifier::VerifiedHolder& h = outcome.holder();
-    // A verified card that is not (or no longer) the account's counts as a failed attempt.
-    auto refuse = [&](std::string reason) {
-        out.auditReason = std::move(reason);
-        out.sessionDropped
-            = challenges_.recordFailure(loginId) >= verifier::ChallengeStore::kMaxFailedAttempts;
+    return matchCard(loginId, accountId, outcome.holder());
+}
+
+CardStep LoginFlow::verifyClientCertificate(const std::string& loginId,
+    const std::string& accountId, ByteView certificateDer, const std::vector<Bytes>& chainDer)
+{
+    CardStep out;
+    const auto account = store_.accountById(accountId);
+    if (verifier_ == nullptr || !account) {
+        out.auditReason = verifier_ == nullptr ? "no CNS CA configured: certificate login disabled"
+                                               : "no account";
         return out;
-    };
+    }
+    verifier::Account binding;
+    binding.codiceFiscale = account->codiceFiscale;
+    const verifier::Outcome outcome
+        = verifier_->verifyCertificate(certificateDer, chainDer, binding);
+    if (!outcome.ok()) {
+        const verifier::Failure& f = outcome.failure();
+        // No challenge here: the failure goes on the same counter as the card step's.
+        return countFailure(loginId,
+            std::string(verifier::failureCodeName(f.code)) + ": " + f.reason
+                + (f.certificateSerial.empty() ? std::string()
+                                               : " (certificate " + f.certificateSerial + " of "
+                            + f.certificateIssuer + ")"));
+    }
+    return matchCard(loginId, accountId, outcome.holder());
+}
+
+CardStep LoginFlow::countFailure(const std::string& loginId, std::string reason)
+{
+    CardStep out;
+    out.auditReason = std::move(reason);
+    out.sessionDropped
+        = challenges_.recordFailure(loginId) >= verifier::ChallengeStore::kMaxFailedAttempts;
+    return out;
+}
+
+CardStep LoginFlow::matchCard(
+    const std::string& loginId, const std::string& accountId, const verifier::VerifiedHolder& h)
+{
+    // A verified card that is not (or no longer) the account's counts as a failed attempt.
+    auto refuse = [&](std::string reason) { return countFailure(loginId, std::move(reason)); };
     // Which of the account's cards is this? By the chip's ID when known, else by the expiry
     // date (the certificate ends on the card's expiry day).
     const std::vector<CardRecord> cards = store_.cardsOf(accountId);
@@ -364,6 +400,7 @@ CardStep LoginFlow::verifyCard(
     }
     if (chosen->status == card_status::kRetired)
         return refuse("card " + maskId(chosen->userId) + " was replaced by a newer one");
+    CardStep out;
     out.ok = true;
     out.cardNumber = chosen->cardNumber;
     out.auditReason = "certificate " + h.certificateSerial + " of " + h.issuer;

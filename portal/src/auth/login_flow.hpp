@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tscns::portal {
 
@@ -103,8 +104,15 @@ public:
 
     /// A challenge for the login's card step (bound to the login, the origin and the context).
     std::string issueChallenge(const std::string& loginId);
+    /// The card step: the token through the verifier (which takes the challenge and counts the
+    /// failures), then matchCard.
     CardStep verifyCard(
         const std::string& loginId, const std::string& accountId, const std::string& tokenJson);
+    /// TLS client-certificate login: the certificate of the handshake (and the further
+    /// certificates the client sent) through Verifier::verifyCertificate with the same policy,
+    /// then matchCard. A failure counts on the login's card-step counter (3 drop the login).
+    CardStep verifyClientCertificate(const std::string& loginId, const std::string& accountId,
+        ByteView certificateDer, const std::vector<Bytes>& chainDer);
 
     /// Marks the login successful: first access, card renewal (the card that was used, by user
     /// ID or as second factor, becomes the active one), notifications.
@@ -112,6 +120,13 @@ public:
         const std::string& amr, const std::string& address);
 
 private:
+    /// Which of the account's cards a verified certificate is: the chip ID when known, else the
+    /// one card whose expiry is the certificate's last day; a retired card is refused. The chip
+    /// ID is remembered once matched. A refusal counts as a failed attempt of the login.
+    CardStep matchCard(const std::string& loginId, const std::string& accountId,
+        const verifier::VerifiedHolder& holder);
+    /// Records a failed card or certificate attempt of the login.
+    CardStep countFailure(const std::string& loginId, std::string reason);
     void notify(const AccountRecord& a, const std::string& text);
     PortalStore& store_;
     SmsSender& sms_;

@@ -37,7 +37,8 @@ namespace {
 constexpr const char* kUsage = R"(Usage: tscns-portal COMMAND [OPTIONS]
 
 The regional health-record login service: user ID + password, then an SMS code or the TS-CNS
-card itself (cns-auth:1 through tscnsd) as second factor.
+card itself (cns-auth:1 through tscnsd, or its certificate in TLS client authentication) as
+second factor.
 
 Commands:
   serve          run the HTTPS login service
@@ -67,6 +68,14 @@ constexpr const char* kServeUsage = R"(Usage: tscns-portal serve [OPTIONS]
   --allow-revocation-unavailable
                          accept cards when no CRL/OCSP answer exists (testing only)
   --tscnsd-port N        the port of tscnsd the page calls (default 47123)
+  --client-cert-listen HOST:PORT
+                         also listen here for TLS client-certificate login (the browser
+                         presents the card's certificate through its PKCS#11 module; needs
+                         --cns-ca, checked like the card step). Default: off
+  --client-cert-origin URL
+                         the origin browsers use for it (default https://HOST:PORT of
+                         --client-cert-listen); the same host as --origin, so the session
+                         cookie reaches it
   --sms-gateway URL      send SMS by JSON POST to URL instead of the outbox
   --sms-gateway-token-file FILE
                          bearer token for the gateway (first line of FILE)
@@ -350,10 +359,92 @@ int parsePort(const std::string& s, const std::string& what)
 }
 
 std::atomic<httplib::Server*> gServer { nullptr };
+std::atomic<httplib::Server*> gCertServer { nullptr };
 
 extern "C" void onSignal(int)
 {
     if (httplib::Server* s = gServer.load()) s->stop();
+    if (httplib::Server* s = gCertServer.load()) s->stop();
+}
+
+struct Listen {
+    std::string host; ///< without brackets
+    int port = 0;
+    std::string defaultOrigin; ///< https://host[:port]
+};
+
+Listen parseListen(const std::string& listen, const std::string& what)
+{
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw Error(Errc::BadArgument, what + " needs HOST:PORT");
+    Listen l;
+    l.host = listen.substr(0, colon);
+    if (l.host.size() > 2 && l.host.front() == '[' && l.host.back() == ']')
+        l.host = l.host.substr(1, l.host.size() - 2);
+    l.port = parsePort(listen.substr(colon + 1), what);
+    l.defaultOrigin = "https://"
+        + (l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host)
+        + (l.port == 443 ? std::string() : ":" + std::to_string(l.port));
+    return l;
+}
+
+/// The client-certificate listener's TLS policy: ask for a certificate naming the configured CNS
+/// CAs, accept whatever chain comes (the verifier decides, and a refusal is a page, not a TLS
+/// alert; the handshake still proves possession of the key), no session resumption.
+int acceptAnyChain(int, X509_STORE_CTX*)
+{
+    return 1;
+}
+
+bool requestClientCertificates(SSL_CTX& ctx, const std::vector<Bytes>& anchors)
+{
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, acceptAnyChain);
+    static const unsigned char kSessionContext[] = "tscns-portal-client-cert";
+    SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof kSessionContext - 1);
+    SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET);
+    STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+    if (names == nullptr) return false;
+    for (const Bytes& der : anchors) {
+        const unsigned char* p = der.data();
+        X509* ca = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+        if (ca == nullptr) continue;
+        X509_NAME* name = X509_NAME_dup(X509_get_subject_name(ca));
+        X509_free(ca);
+        if (name == nullptr || sk_X509_NAME_push(names, name) <= 0) {
+            X509_NAME_free(name);
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            return false;
+        }
+    }
+    SSL_CTX_set_client_CA_list(&ctx, names); // takes ownership
+    return true;
+}
+
+Bytes derOf(X509* cert)
+{
+    unsigned char* der = nullptr;
+    const int n = i2d_X509(cert, &der);
+    if (n <= 0) return {};
+    Bytes out(der, der + n);
+    OPENSSL_free(der);
+    return out;
+}
+
+/// The client's certificate and the further ones it sent, from a completed handshake.
+void addClientCertificate(const httplib::Request& in, HttpRequest& r)
+{
+    if (in.ssl == nullptr) return;
+    X509* leaf = SSL_get1_peer_certificate(in.ssl);
+    if (leaf == nullptr) return;
+    r.clientCertificate = derOf(leaf);
+    // On the server side the peer chain does not hold the leaf.
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(in.ssl);
+    for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+        X509* c = sk_X509_value(chain, i);
+        if (X509_cmp(c, leaf) != 0) r.clientChain.push_back(derOf(c));
+    }
+    X509_free(leaf);
 }
 
 HttpRequest toRequest(const httplib::Request& in)
@@ -377,9 +468,10 @@ HttpRequest toRequest(const httplib::Request& in)
 int serve(int argc, char** argv)
 {
     const std::vector<std::string> flags = { "help", "allow-revocation-unavailable" };
-    const std::vector<std::string> values = { "config", "listen", "origin", "db", "tls-cert",
-        "tls-key", "cns-ca", "crl", "rsa1024-ca", "tscnsd-port", "sms-gateway",
-        "sms-gateway-token-file", "ip-limit", "threads" };
+    const std::vector<std::string> values
+        = { "config", "listen", "origin", "db", "tls-cert", "tls-key", "cns-ca", "crl",
+              "rsa1024-ca", "tscnsd-port", "sms-gateway", "sms-gateway-token-file", "ip-limit",
+              "threads", "client-cert-listen", "client-cert-origin" };
     Args a = parseArgs(argc, argv, 2, flags, values);
     if (a.has("help")) {
         std::cout << kServeUsage;
@@ -392,15 +484,23 @@ int serve(int argc, char** argv)
             throw Error(Errc::BadArgument, "unknown configuration key \"" + k + "\"");
 
     const std::string listen = a.get("listen", "127.0.0.1:8443");
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) throw Error(Errc::BadArgument, "--listen needs HOST:PORT");
-    std::string host = listen.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    const int port = parsePort(listen.substr(colon + 1), "--listen");
-    const std::string origin = a.get("origin",
-        "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host)
-            + (port == 443 ? std::string() : ":" + std::to_string(port)));
+    const Listen mainListen = parseListen(listen, "--listen");
+    const std::string& host = mainListen.host;
+    const std::string origin = a.get("origin", mainListen.defaultOrigin);
+    std::optional<Listen> certListen;
+    std::string certOrigin;
+    if (a.has("client-cert-listen")) {
+        if (!a.has("cns-ca"))
+            throw Error(Errc::BadArgument,
+                "--client-cert-listen needs --cns-ca (the CNS CAs client certificates must chain "
+                "to)");
+        certListen = parseListen(a.get("client-cert-listen"), "--client-cert-listen");
+        certOrigin = a.get("client-cert-origin", certListen->defaultOrigin);
+        if (certOrigin == origin)
+            throw Error(Errc::BadArgument, "--client-cert-origin must differ from --origin");
+    } else if (a.has("client-cert-origin")) {
+        throw Error(Errc::BadArgument, "--client-cert-origin needs --client-cert-listen");
+    }
     const int tscnsdPort = parsePort(a.get("tscnsd-port", "47123"), "--tscnsd-port");
 
     auto db = openMigrated(a);
@@ -428,6 +528,7 @@ int serve(int argc, char** argv)
     as.origin = origin;
     as.tscnsdPort = tscnsdPort;
     if (a.has("ip-limit")) as.ipLimitPerMinute = std::stoll(a.get("ip-limit"));
+    as.clientCertOrigin = certOrigin;
     PortalApp app(flow, store, as);
 
     TlsFiles tls;
@@ -438,53 +539,71 @@ int serve(int argc, char** argv)
         std::cerr << "tscns-portal: using the self-signed certificate " << tls.cert.string()
                   << " (give --tls-cert/--tls-key for a real one)\n";
     }
-    httplib::SSLServer server([&](SSL_CTX& ctx) {
-        SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-        SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-        return SSL_CTX_use_certificate_chain_file(&ctx, tls.cert.c_str()) == 1
-            && SSL_CTX_use_PrivateKey_file(&ctx, tls.key.c_str(), SSL_FILETYPE_PEM) == 1
-            && SSL_CTX_check_private_key(&ctx) == 1;
-    });
-    if (!server.is_valid())
-        throw Error(Errc::BadArgument,
-            "cannot load the TLS certificate " + tls.cert.string() + " and key "
-                + tls.key.string());
-    // An exclusive port: no SO_REUSEPORT, so a second instance on the same port fails.
-    server.set_socket_options([](int sock) {
-        int yes = 1;
-        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
     const int threads = a.has("threads") ? std::stoi(a.get("threads")) : 8;
-    server.new_task_queue = [threads] {
-        return new httplib::ThreadPool(static_cast<std::size_t>(std::max(1, threads)));
+    const std::vector<Bytes> cnsCas = verifier ? verifier->trustAnchors() : std::vector<Bytes> {};
+    // One HTTPS server; `clientCert`: the listener that asks for a TLS client certificate.
+    auto makeServer = [&](bool clientCert) {
+        auto server = std::make_unique<httplib::SSLServer>([&, clientCert](SSL_CTX& ctx) {
+            SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+            SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+            return SSL_CTX_use_certificate_chain_file(&ctx, tls.cert.c_str()) == 1
+                && SSL_CTX_use_PrivateKey_file(&ctx, tls.key.c_str(), SSL_FILETYPE_PEM) == 1
+                && SSL_CTX_check_private_key(&ctx) == 1
+                && (!clientCert || requestClientCertificates(ctx, cnsCas));
+        });
+        if (!server->is_valid())
+            throw Error(Errc::BadArgument,
+                "cannot load the TLS certificate " + tls.cert.string() + " and key "
+                    + tls.key.string());
+        // An exclusive port: no SO_REUSEPORT, so a second instance on the same port fails.
+        server->set_socket_options([](int sock) {
+            int yes = 1;
+            setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
+        server->new_task_queue = [threads] {
+            return new httplib::ThreadPool(static_cast<std::size_t>(std::max(1, threads)));
+        };
+        server->set_payload_max_length(64 * 1024);
+        server->set_read_timeout(10, 0);
+        auto handler = [&app, clientCert](const httplib::Request& in, httplib::Response& out) {
+            HttpRequest req = toRequest(in);
+            if (clientCert) addClientCertificate(in, req);
+            const HttpResponse r = clientCert ? app.handleClientCertListener(req) : app.handle(req);
+            out.status = r.status;
+            std::string type = "text/plain";
+            for (const auto& [k, v] : r.headers) {
+                if (k == "Content-Type")
+                    type = v;
+                else
+                    out.headers.emplace(k, v);
+            }
+            out.set_content(r.body, type.c_str());
+        };
+        server->Get(".*", handler);
+        server->Post(".*", handler);
+        server->Put(".*", handler);
+        server->Delete(".*", handler);
+        server->Patch(".*", handler);
+        server->Options(".*", handler);
+        return server;
     };
-    server.set_payload_max_length(64 * 1024);
-    server.set_read_timeout(10, 0);
-    auto handler = [&app](const httplib::Request& in, httplib::Response& out) {
-        const HttpResponse r = app.handle(toRequest(in));
-        out.status = r.status;
-        std::string type = "text/plain";
-        for (const auto& [k, v] : r.headers) {
-            if (k == "Content-Type")
-                type = v;
-            else
-                out.headers.emplace(k, v);
-        }
-        out.set_content(r.body, type.c_str());
-    };
-    server.Get(".*", handler);
-    server.Post(".*", handler);
-    server.Put(".*", handler);
-    server.Delete(".*", handler);
-    server.Patch(".*", handler);
-    server.Options(".*", handler);
-
-    if (!server.bind_to_port(host.c_str(), port)) {
+    const auto server = makeServer(false);
+    if (!server->bind_to_port(host.c_str(), mainListen.port)) {
         std::cerr << "tscns-portal: cannot listen on " << listen
                   << " (in use by another process, or not an address of this machine)\n";
         return 3;
     }
-    gServer = &server;
+    std::unique_ptr<httplib::SSLServer> certServer;
+    if (certListen) {
+        certServer = makeServer(true);
+        if (!certServer->bind_to_port(certListen->host.c_str(), certListen->port)) {
+            std::cerr << "tscns-portal: cannot listen on " << a.get("client-cert-listen")
+                      << " (in use by another process, or not an address of this machine)\n";
+            return 3;
+        }
+    }
+    gServer = server.get();
+    gCertServer = certServer.get();
     std::signal(SIGTERM, onSignal);
     std::signal(SIGINT, onSignal);
     std::atomic<bool> running { true };
@@ -502,10 +621,30 @@ int serve(int argc, char** argv)
     });
     std::cerr << "tscns-portal: database " << redactDatabaseUrl(a.get("db", "(default)")) << " ("
               << db->backend() << "), card login " << (verifier ? "on" : "off (no --cns-ca)")
-              << ", SMS " << (a.has("sms-gateway") ? "by gateway" : "to the outbox") << "\n";
+              << ", TLS client-certificate login "
+              << (certServer ? "on " + certOrigin : std::string("off")) << ", SMS "
+              << (a.has("sms-gateway") ? "by gateway" : "to the outbox") << "\n";
+    std::thread certThread;
+    std::atomic<bool> certStopped { false };
+    if (certServer)
+        certThread = std::thread([&] {
+            certServer->listen_after_bind();
+            certStopped = true;
+        });
     std::cout << "listening " << origin << std::endl;
-    server.listen_after_bind();
+    if (certServer)
+        std::cout << "listening " << certOrigin << " (client certificates)" << std::endl;
+    server->listen_after_bind();
+    if (certServer) {
+        // stop() does nothing before the thread has begun listening: repeat until it ends.
+        while (!certStopped) {
+            certServer->stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        certThread.join();
+    }
     gServer = nullptr;
+    gCertServer = nullptr;
     running = false;
     purger.join();
     std::cerr << "tscns-portal: stopped\n";

@@ -71,7 +71,8 @@ std::string newPassword(const std::string& csrf, const std::string& error)
               "id=\"new-password-submit\">Salva e ricevi il codice SMS</button></form>");
 }
 
-std::string secondFactor(const std::string& csrf, const std::string& error, bool cardEnabled)
+std::string secondFactor(const std::string& csrf, const std::string& error, bool cardEnabled,
+    const std::string& certificateUrl)
 {
     std::string body = errorBlock(error)
         + "<p>Conferma l'accesso con un codice via SMS oppure con la tua Tessera Sanitaria - "
@@ -85,6 +86,14 @@ std::string secondFactor(const std::string& csrf, const std::string& error, bool
                 "id=\"card-login\" disabled>Accedi con la tessera</button><p id=\"card-status\" "
                 "data-state=\"idle\" role=\"status\"></p><noscript>L'accesso con la tessera "
                 "richiede JavaScript; il codice SMS funziona senza.</noscript></section>";
+    if (!certificateUrl.empty())
+        body += "<section id=\"certificate\"><h2>Con il certificato della tessera nel "
+                "browser</h2><p>Se il browser usa la tessera con il modulo PKCS#11, ti chiedera' "
+                "di scegliere il certificato e il PIN della carta.</p><form method=\"post\" "
+                "action=\""
+            + htmlEscape(certificateUrl) + "\" id=\"certificate-form\">" + csrfField(csrf)
+            + "<button type=\"submit\" id=\"certificate-login\">Accedi con il certificato"
+              "</button></form></section>";
     return layout("Secondo fattore", csrf, body, cardEnabled ? "/static/card-login.js" : "");
 }
 
@@ -111,11 +120,11 @@ std::string home(const std::string& csrf, const std::string& name, const std::st
             + csrfField(csrf) + "<button type=\"submit\" id=\"logout\">Esci</button></form>");
 }
 
-std::string message(const std::string& title, const std::string& text)
+std::string message(const std::string& title, const std::string& text, const std::string& loginUrl)
 {
     return layout(title, "",
-        "<p id=\"message\">" + htmlEscape(text)
-            + "</p><p><a href=\"/login\">Torna all'accesso</a></p>");
+        "<p id=\"message\">" + htmlEscape(text) + "</p><p><a href=\"" + htmlEscape(loginUrl)
+            + "\">Torna all'accesso</a></p>");
 }
 
 } // namespace tscns::portal::pages

@@ -19,6 +19,7 @@ struct PortalApp::Ctx {
     const HttpRequest& req;
     std::string token; ///< the session cookie's value, "" when none or unknown
     std::optional<SessionRecord> session;
+    bool clientCertListener = false; ///< the request came to the client-certificate listener
 };
 
 namespace {
@@ -37,6 +38,7 @@ namespace {
     {
         if (amr == "pwd+otp") return "password + codice SMS (pwd + otp)";
         if (amr == "pwd+card") return "password + tessera (pwd + card)";
+        if (amr == "pwd+tls-cert") return "password + certificato della tessera (pwd + tls-cert)";
         return amr;
     }
 } // namespace
@@ -49,8 +51,9 @@ PortalApp::PortalApp(LoginFlow& flow, PortalStore& store, AppSettings settings)
     const std::string daemon = std::to_string(settings_.tscnsdPort);
     csp_ = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
            "connect-src 'self' http://127.0.0.1:"
-        + daemon + " http://localhost:" + daemon
-        + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        + daemon + " http://localhost:" + daemon + "; form-action 'self'"
+        + (settings_.clientCertOrigin.empty() ? std::string() : " " + settings_.clientCertOrigin)
+        + "; frame-ancestors 'none'; base-uri 'none'";
 }
 
 void PortalApp::secure(HttpResponse& r) const
@@ -144,9 +147,19 @@ HttpResponse PortalApp::advanceTo(Ctx& ctx, std::string_view stage, const std::s
 
 HttpResponse PortalApp::handle(const HttpRequest& req) noexcept
 {
+    return dispatch(req, false);
+}
+
+HttpResponse PortalApp::handleClientCertListener(const HttpRequest& req) noexcept
+{
+    return dispatch(req, true);
+}
+
+HttpResponse PortalApp::dispatch(const HttpRequest& req, bool clientCertListener) noexcept
+{
     HttpResponse r;
     try {
-        Ctx ctx { req, {}, {} };
+        Ctx ctx { req, {}, {}, clientCertListener };
         const std::string cookie = req.cookie(std::string(kSessionCookie));
         if (!cookie.empty() && cookie.size() <= 64) {
             ctx.session = store_.sessionByToken(cookie);
@@ -164,7 +177,7 @@ HttpResponse PortalApp::handle(const HttpRequest& req) noexcept
                 }
             }
         }
-        r = route(ctx);
+        r = clientCertListener ? routeClientCert(ctx) : route(ctx);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tscns-portal: %s %s: internal error: %s\n", req.method.c_str(),
             req.path.c_str(), e.what());
@@ -187,18 +200,7 @@ HttpResponse PortalApp::route(Ctx& ctx)
         if (p == "/login/second-factor") return getSecondFactor(ctx);
         if (p == "/login/otp") return getOtp(ctx);
         if (p == "/home") return getHome(ctx);
-        auto asset = [&](std::string_view body, const char* type) {
-            HttpResponse r;
-            r.body = std::string(body);
-            r.set("Content-Type", type);
-            return r;
-        };
-        if (p == "/static/cns-auth.js")
-            return asset(assets::cnsAuthJs(), "text/javascript; charset=utf-8");
-        if (p == "/static/card-login.js")
-            return asset(assets::cardLoginJs(), "text/javascript; charset=utf-8");
-        if (p == "/static/portal.css") return asset(assets::portalCss(), "text/css; charset=utf-8");
-        if (p == "/healthz") return json(200, R"({"status":"ok"})");
+        if (auto a = staticAsset(p)) return *a;
         return page(pages::message("Pagina non trovata", "La pagina richiesta non esiste."), 404);
     }
     if (req.method != "POST") {
@@ -206,38 +208,8 @@ HttpResponse PortalApp::route(Ctx& ctx)
         r.set("Allow", "GET, POST");
         return r;
     }
-    // Defence in depth next to the CSRF token: a POST from another origin is refused.
-    const std::string origin = req.header("origin");
-    if (!origin.empty() && origin != settings_.origin) {
-        store_.audit("csrf-refused", "-", req.remoteAddress,
-            "POST " + p + " from origin " + origin.substr(0, 100));
-        return p.starts_with("/login/card/")
-            ? jsonError(403, "FORBIDDEN", "Richiesta non valida.")
-            : page(pages::message("Richiesta non valida", "Richiesta non valida."), 403);
-    }
-    if (!store_.hit("ip:" + req.remoteAddress, 60'000, settings_.ipLimitPerMinute)) {
-        store_.audit("rate-limited", "-", req.remoteAddress, "POST " + p);
-        HttpResponse r = p.starts_with("/login/card/")
-            ? jsonError(429, "RATE_LIMITED", "Troppe richieste: riprova tra un minuto.")
-            : page(pages::message("Troppe richieste", "Troppe richieste: riprova tra un minuto."),
-                429);
-        r.set("Retry-After", "60");
-        return r;
-    }
     const bool jsonRoute = p == "/login/card/challenge" || p == "/login/card/verify";
-    const std::string sent = jsonRoute ? req.header("x-csrf-token") : req.field("csrf");
-    if (!ctx.session || sent.empty() || !constantTimeEqual(sent, ctx.session->csrf)) {
-        store_.audit("csrf-refused", "-", req.remoteAddress,
-            "POST " + p + (ctx.session ? ": token mismatch" : ": no session"));
-        if (jsonRoute)
-            return jsonError(
-                403, "SESSION_EXPIRED", "La sessione e' scaduta: ricomincia l'accesso.");
-        HttpResponse r = page(
-            pages::message("Sessione scaduta",
-                "La sessione e' scaduta o la richiesta non e' valida: ricomincia l'accesso."),
-            403);
-        return r;
-    }
+    if (auto refused = checkPost(ctx, jsonRoute)) return *refused;
     if (p == "/login") return postLogin(ctx);
     if (p == "/login/new-password") return postNewPassword(ctx);
     if (p == "/login/otp/send") return postOtpSend(ctx);
@@ -246,6 +218,86 @@ HttpResponse PortalApp::route(Ctx& ctx)
     if (p == "/login/card/verify") return postCardVerify(ctx);
     if (p == "/logout") return postLogout(ctx);
     return page(pages::message("Pagina non trovata", "La pagina richiesta non esiste."), 404);
+}
+
+HttpResponse PortalApp::routeClientCert(Ctx& ctx)
+{
+    const HttpRequest& req = ctx.req;
+    const std::string& p = req.path;
+    if (req.method == "GET" || req.method == "HEAD") {
+        if (p == "/static/portal.css" || p == "/healthz") return *staticAsset(p);
+        // Only the certificate step lives here: every page is on the portal's origin.
+        return redirect(settings_.origin
+            + (p == "/login/certificate" ? "/login/second-factor"
+                    : p == "/home"       ? "/home"
+                                         : "/login"));
+    }
+    if (req.method != "POST" || p != "/login/certificate") {
+        return page(pages::message("Pagina non trovata", "La pagina richiesta non esiste.",
+                        settings_.origin + "/login"),
+            404);
+    }
+    if (auto refused = checkPost(ctx, false)) return *refused;
+    return postCertificate(ctx);
+}
+
+std::optional<HttpResponse> PortalApp::staticAsset(const std::string& p) const
+{
+    auto asset = [&](std::string_view body, const char* type) {
+        HttpResponse r;
+        r.body = std::string(body);
+        r.set("Content-Type", type);
+        return r;
+    };
+    if (p == "/static/cns-auth.js")
+        return asset(assets::cnsAuthJs(), "text/javascript; charset=utf-8");
+    if (p == "/static/card-login.js")
+        return asset(assets::cardLoginJs(), "text/javascript; charset=utf-8");
+    if (p == "/static/portal.css") return asset(assets::portalCss(), "text/css; charset=utf-8");
+    if (p == "/healthz") return json(200, R"({"status":"ok"})");
+    return std::nullopt;
+}
+
+std::optional<HttpResponse> PortalApp::checkPost(Ctx& ctx, bool jsonRoute)
+{
+    const HttpRequest& req = ctx.req;
+    const std::string& p = req.path;
+    // Links of the pages answered here lead to the portal's origin (this may be the
+    // client-certificate listener).
+    const std::string loginUrl = ctx.clientCertListener ? settings_.origin + "/login" : "/login";
+    // Defence in depth next to the CSRF token: a POST from another origin is refused.
+    const std::string origin = req.header("origin");
+    if (!origin.empty() && origin != settings_.origin) {
+        store_.audit("csrf-refused", "-", req.remoteAddress,
+            "POST " + p + " from origin " + origin.substr(0, 100));
+        return jsonRoute
+            ? jsonError(403, "FORBIDDEN", "Richiesta non valida.")
+            : page(pages::message("Richiesta non valida", "Richiesta non valida.", loginUrl), 403);
+    }
+    if (!store_.hit("ip:" + req.remoteAddress, 60'000, settings_.ipLimitPerMinute)) {
+        store_.audit("rate-limited", "-", req.remoteAddress, "POST " + p);
+        HttpResponse r = jsonRoute
+            ? jsonError(429, "RATE_LIMITED", "Troppe richieste: riprova tra un minuto.")
+            : page(pages::message(
+                       "Troppe richieste", "Troppe richieste: riprova tra un minuto.", loginUrl),
+                429);
+        r.set("Retry-After", "60");
+        return r;
+    }
+    const std::string sent = jsonRoute ? req.header("x-csrf-token") : req.field("csrf");
+    if (!ctx.session || sent.empty() || !constantTimeEqual(sent, ctx.session->csrf)) {
+        store_.audit("csrf-refused", "-", req.remoteAddress,
+            "POST " + p + (ctx.session ? ": token mismatch" : ": no session"));
+        if (jsonRoute)
+            return jsonError(
+                403, "SESSION_EXPIRED", "La sessione e' scaduta: ricomincia l'accesso.");
+        return page(
+            pages::message("Sessione scaduta",
+                "La sessione e' scaduta o la richiesta non e' valida: ricomincia l'accesso.",
+                loginUrl),
+            403);
+    }
+    return std::nullopt;
 }
 
 HttpResponse PortalApp::getLogin(Ctx& ctx)
@@ -330,7 +382,11 @@ HttpResponse PortalApp::getSecondFactor(Ctx& ctx)
         || (ctx.session->stage != stage::kSecondFactor && ctx.session->stage != stage::kOtp))
         return redirect(
             ctx.session && ctx.session->stage == stage::kAuthenticated ? "/home" : "/login");
-    return page(pages::secondFactor(ctx.session->csrf, "", flow_.cardLoginEnabled()));
+    const bool cardOn = flow_.cardLoginEnabled();
+    return page(pages::secondFactor(ctx.session->csrf, "", cardOn,
+        cardOn && !settings_.clientCertOrigin.empty()
+            ? settings_.clientCertOrigin + "/login/certificate"
+            : std::string()));
 }
 
 HttpResponse PortalApp::postOtpSend(Ctx& ctx)
@@ -447,6 +503,60 @@ HttpResponse PortalApp::postCardVerify(Ctx& ctx)
     if (!advance(ctx, r, stage::kAuthenticated, s.accountId, step.cardNumber, "pwd+card"))
         return jsonError(403, "SESSION_EXPIRED", "La sessione e' scaduta: ricomincia l'accesso.");
     return r;
+}
+
+HttpResponse PortalApp::postCertificate(Ctx& ctx)
+{
+    const SessionRecord s = *ctx.session;
+    const std::string& address = ctx.req.remoteAddress;
+    const std::string back = settings_.origin + "/login/second-factor";
+    if (s.stage != stage::kSecondFactor && s.stage != stage::kOtp) {
+        store_.audit("cert-failed", "-", address, "certificate step in session stage " + s.stage);
+        return page(pages::message("Sessione scaduta",
+                        "Prima del certificato servono il codice utente e la password: "
+                        "ricomincia l'accesso.",
+                        settings_.origin + "/login"),
+            403);
+    }
+    const std::string who = maskId(userIdOf(s.cardNumber));
+    if (!flow_.cardLoginEnabled())
+        return page(pages::message(
+                        "Pagina non trovata", "L'accesso con il certificato non e' attivo.", back),
+            404);
+    if (!ctx.req.clientCertificate) {
+        // Not an attempt (the user may have closed the browser's certificate window).
+        store_.audit("cert-failed", who, address, "no TLS client certificate sent");
+        return page(pages::message("Certificato non ricevuto",
+                        "Il browser non ha presentato alcun certificato. Inserisci la tessera nel "
+                        "lettore, controlla che il browser usi il modulo PKCS#11 della tessera e "
+                        "riprova, oppure accedi con il codice SMS.",
+                        back),
+            401);
+    }
+    const CardStep step = flow_.verifyClientCertificate(
+        s.loginId, s.accountId, *ctx.req.clientCertificate, ctx.req.clientChain);
+    if (!step.ok) {
+        store_.audit("cert-failed", who, address, step.auditReason);
+        if (step.sessionDropped) {
+            store_.deleteSession(ctx.token);
+            HttpResponse r = page(pages::message("Troppi tentativi",
+                                      "Troppi tentativi con la tessera: ricomincia l'accesso.",
+                                      settings_.origin + "/login"),
+                403);
+            clearCookie(r);
+            return r;
+        }
+        return page(pages::message("Certificato non accettato",
+                        "Il certificato presentato non permette di accedere a questo fascicolo: "
+                        "deve essere quello della tua Tessera Sanitaria - CNS, valida e non "
+                        "revocata. Riprova con la tua tessera oppure accedi con il codice SMS.",
+                        back),
+            401);
+    }
+    store_.audit("cert-verified", who, address, step.auditReason);
+    flow_.completeLogin(s.accountId, step.cardNumber, "pwd+tls-cert", address);
+    return advanceTo(ctx, stage::kAuthenticated, s.accountId, step.cardNumber, "pwd+tls-cert",
+        settings_.origin + "/home");
 }
 
 HttpResponse PortalApp::getHome(Ctx& ctx)

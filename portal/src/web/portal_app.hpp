@@ -5,6 +5,7 @@
 #include "auth/login_flow.hpp"
 #include "web/http_types.hpp"
 
+#include <optional>
 #include <string>
 
 namespace tscns::portal {
@@ -16,6 +17,9 @@ struct AppSettings {
     std::int64_t sessionIdleMs = 15 * 60'000; ///< ASVS V7.3: idle timeout after login
     std::int64_t sessionMaxMs = 12 * 3600'000; ///< and the absolute lifetime
     std::int64_t ipLimitPerMinute = 60; ///< authentication POSTs per client address
+    /// https://host:port of the listener that asks for a TLS client certificate (the form of
+    /// the second-factor page posts there); "" when TLS client-certificate login is off.
+    std::string clientCertOrigin;
 };
 
 inline constexpr std::string_view kSessionCookie = "__Host-tscns-portal";
@@ -26,10 +30,22 @@ public:
 
     /// Never throws: unexpected errors become a 500 page without details.
     HttpResponse handle(const HttpRequest& request) noexcept;
+    /// A request on the client-certificate listener (request.clientCertificate is the TLS
+    /// client certificate, when one was sent): POST /login/certificate, the stylesheet; any
+    /// other GET is sent to the portal's origin. Never throws.
+    HttpResponse handleClientCertListener(const HttpRequest& request) noexcept;
 
 private:
     struct Ctx;
+    HttpResponse dispatch(const HttpRequest& request, bool clientCertListener) noexcept;
     HttpResponse route(Ctx& ctx);
+    HttpResponse routeClientCert(Ctx& ctx);
+    /// The checks every POST passes first: Origin equal to the portal's (the forms are all
+    /// there), the per-address limit, the session's CSRF token. nullopt when they pass.
+    std::optional<HttpResponse> checkPost(Ctx& ctx, bool jsonRoute);
+    /// A compiled-in static file, or nullopt.
+    std::optional<HttpResponse> staticAsset(const std::string& path) const;
+    HttpResponse postCertificate(Ctx& ctx);
     HttpResponse getLogin(Ctx& ctx);
     HttpResponse postLogin(Ctx& ctx);
     HttpResponse getNewPassword(Ctx& ctx);

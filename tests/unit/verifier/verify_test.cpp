@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Verifier: tokens signed with personalized virtual cards' keys, checked in the order of
-// cns-auth.md §5.3 (session, parse, signature, certificate, revocation, identity).
+// cns-auth.md §5.3 (session, parse, signature, certificate, revocation, identity), and the same
+// certificates presented as TLS client certificates (verifyCertificate).
 #include "fixture.hpp"
 #include "groups.hpp"
 
@@ -757,6 +758,158 @@ void verify_cardIdBinding(void** state)
     });
 }
 
+// ---- TLS client certificates (verifyCertificate) ----------------------------------------------
+
+/// verifyCertificate once, for the account of `cf`, with the base configuration and `tweak`.
+Outcome certOnce(const Artifacts& x, ByteView der, const std::vector<Bytes>& chain,
+    const std::string& cf, const Tweak& tweak = {}, std::optional<TimePoint> at = std::nullopt)
+{
+    const TimePoint clock = at.value_or(x.now);
+    VerifierConfig config = baseConfig(x, &clock);
+    if (tweak) tweak(config);
+    const Verifier v(std::move(config));
+    Account account;
+    account.codiceFiscale = cf;
+    return v.verifyCertificate(der, chain, account);
+}
+
+void certificate_valid_returnsCertifiedHolder(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const Outcome o = certOnce(x, x.a.certDer, {}, x.a.codiceFiscale);
+        expectOk(c, o, "card A's certificate");
+        if (!o.ok()) return;
+        const VerifiedHolder& h = o.holder();
+        c.eq(h.codiceFiscale, x.a.codiceFiscale, "CF from the CN");
+        c.eq(h.cardId, x.a.cardId, "card ID from the CN");
+        c.eq(h.certificateSerial, x.a.serialHex, "serial");
+        c.that(h.issuer.find("CN=tscns Test CA 11") != std::string::npos, "issuer: " + h.issuer);
+        c.eq(h.notAfter.size(), 20, "notAfter ISO 8601");
+        c.eq(h.keyBits, 2048U, "key size");
+        c.that(h.policies == std::vector<std::string> { std::string(kCnsPolicy) }, "CNS policy");
+        c.eq(h.revocation.size(), 1, "one non-anchor certificate");
+        if (h.revocation.size() == 1)
+            c.eq(h.revocation[0].method, RevocationEvidence::Method::Crl, "checked by CRL");
+        // The same holder as the token path gives for the same certificate.
+        const std::string ch = fixedChallenge(40);
+        const Outcome viaToken = verifyOnce(x, tokenJson(x.a, ch), sessionFor(x.a, ch));
+        expectOk(c, viaToken, "card A's token");
+        if (viaToken.ok()) {
+            c.eq(viaToken.holder().notAfter, h.notAfter, "same notAfter");
+            c.eq(viaToken.holder().certificateSha256, h.certificateSha256, "same certificate");
+        }
+    });
+}
+
+void certificate_pathAndProfile_enforced(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string& cf = x.a.codiceFiscale;
+        expectCode(c, certOnce(x, x.b.certDer, {}, x.b.codiceFiscale),
+            FailureCode::UntrustedCertificate, "card B: its CA is not configured");
+        expectCode(c, certOnce(x, x.b.certDer, { x.b.caDer }, x.b.codiceFiscale),
+            FailureCode::UntrustedCertificate, "card B with its own CA as a presented hint");
+        expectCode(c, certOnce(x, x.a.certDer, {}, cf, {}, x.a.notAfter + 24h),
+            FailureCode::CertificateExpired, "a day after notAfter");
+        expectCode(c, certOnce(x, x.a.certDer, {}, cf, {}, x.a.notBefore - 24h),
+            FailureCode::CertificateNotYetValid, "a day before notBefore");
+        expectCode(
+            c, certOnce(x, x.certNoPolicy, {}, cf), FailureCode::Policy, "no certificate policy");
+        expectCode(c, certOnce(x, x.certOtherPolicy, {}, cf), FailureCode::Policy,
+            "a CRS policy only, not enabled");
+        expectCode(c, certOnce(x, x.certNonRepudiation, {}, cf), FailureCode::KeyUsage,
+            "a signature certificate (nonRepudiation only)");
+        expectCode(c, certOnce(x, x.certEmailEku, {}, cf), FailureCode::KeyUsage,
+            "EKU without clientAuth");
+        expectCode(c,
+            certOnce(x, x.weak.certDer, {}, x.weak.codiceFiscale,
+                [&](VerifierConfig& cfg) {
+                    cfg.trustAnchors = { x.weak.ca() };
+                    cfg.crlFiles = { x.crlWeak };
+                }),
+            FailureCode::WeakKey, "RSA-1024 from a CA not listed");
+        auto bothCrls = [&](VerifierConfig& cfg) { cfg.crlFiles = { x.crlA, x.crlIntermediate }; };
+        const Outcome three
+            = certOnce(x, x.leafUnderIntermediate, { x.intermediateDer }, cf, bothCrls);
+        expectOk(c, three, "path through the presented intermediate");
+        if (three.ok()) c.eq(three.holder().revocation.size(), 2, "leaf and intermediate checked");
+        expectCode(c, certOnce(x, x.leafUnderIntermediate, {}, cf, bothCrls),
+            FailureCode::UntrustedCertificate, "no intermediate, no path");
+    });
+}
+
+void certificate_malformed_rejected(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string& cf = x.a.codiceFiscale;
+        expectCode(c, certOnce(x, Bytes {}, {}, cf), FailureCode::Malformed, "no certificate");
+        const Bytes garbage = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+        expectCode(c, certOnce(x, garbage, {}, cf), FailureCode::Malformed, "not a certificate");
+        Bytes trailing = x.a.certDer;
+        trailing.push_back(0x00);
+        expectCode(c, certOnce(x, trailing, {}, cf), FailureCode::Malformed, "a byte after it");
+        expectCode(c, certOnce(x, x.a.certDer, { garbage }, cf), FailureCode::Malformed,
+            "a presented intermediate that is not a certificate");
+        std::vector<Bytes> many;
+        many.reserve(9);
+        for (int i = 0; i < 9; ++i)
+            many.push_back(x.a.caDer);
+        expectCode(c, certOnce(x, x.a.certDer, many, cf), FailureCode::Malformed,
+            "more than 8 presented certificates");
+    });
+}
+
+void certificate_revocation_enforced(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string& cf = x.a.codiceFiscale;
+        expectCode(c,
+            certOnce(x, x.a.certDer, {}, cf,
+                [&](VerifierConfig& cfg) { cfg.crlFiles = { x.crlARevoked }; }),
+            FailureCode::Revoked, "serial listed in the CRL");
+        expectCode(c,
+            certOnce(x, x.a.certDer, {}, cf, [&](VerifierConfig& cfg) { cfg.crlFiles.clear(); }),
+            FailureCode::RevocationUnavailable, "no CRL: fail closed");
+        const Outcome unchecked = certOnce(x, x.a.certDer, {}, cf, [&](VerifierConfig& cfg) {
+            cfg.crlFiles.clear();
+            cfg.allowRevocationUnavailable = true;
+        });
+        expectOk(c, unchecked, "no CRL, allowRevocationUnavailable");
+        if (unchecked.ok() && unchecked.holder().revocation.size() == 1)
+            c.eq(unchecked.holder().revocation[0].method, RevocationEvidence::Method::Unchecked,
+                "evidence unchecked");
+    });
+}
+
+void certificate_identityBinding(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        expectCode(c, certOnce(x, x.a.certDer, {}, x.b.codiceFiscale),
+            FailureCode::IdentityMismatch, "another account's CF");
+        expectCode(c, certOnce(x, x.a.certDer, {}, ""), FailureCode::IdentityMismatch,
+            "no account CF: never identification only");
+        expectCode(c, certOnce(x, x.certBadCn, {}, x.a.codiceFiscale),
+            FailureCode::IdentityMismatch, "CN not of the CNS form");
+        const TimePoint clock = x.now;
+        const Verifier v(baseConfig(x, &clock));
+        Account account;
+        account.codiceFiscale = x.a.codiceFiscale;
+        account.typedCardId = x.b.cardId;
+        expectCode(c, v.verifyCertificate(x.a.certDer, {}, account), FailureCode::CardIdMismatch,
+            "typed card ID of another card");
+        account.typedCardId = x.a.cardId;
+        expectOk(c, v.verifyCertificate(x.a.certDer, {}, account), "typed card ID matches");
+        const std::vector<Bytes> anchors = v.trustAnchors();
+        c.eq(anchors.size(), 1, "one anchor (for the CertificateRequest's CA names)");
+        if (anchors.size() == 1) c.that(anchors.front() == x.a.caDer, "the anchor's DER");
+    });
+}
+
 // ---- configuration and concurrency --------------------------------------------------------------
 
 void verifier_badConfiguration_rejected(void** state)
@@ -850,6 +1003,11 @@ int runVerifyTests()
         cmocka_unit_test(verify_revocationByOcsp),
         cmocka_unit_test(verify_identityBinding),
         cmocka_unit_test(verify_cardIdBinding),
+        cmocka_unit_test(certificate_valid_returnsCertifiedHolder),
+        cmocka_unit_test(certificate_pathAndProfile_enforced),
+        cmocka_unit_test(certificate_malformed_rejected),
+        cmocka_unit_test(certificate_revocation_enforced),
+        cmocka_unit_test(certificate_identityBinding),
         cmocka_unit_test(verifier_badConfiguration_rejected),
         cmocka_unit_test(verifier_concurrentVerifications_allSucceed),
     };

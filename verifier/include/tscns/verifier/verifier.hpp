@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Login-service verification of a cns-auth:1 token, in the order of cns-auth.md §5.3.
+// Login-service verification of a cns-auth:1 token, in the order of cns-auth.md §5.3, and of a
+// TLS client certificate with the same certificate, revocation and identity stages.
 #pragma once
 
 #include "tscns/apdu/bytes.hpp"
@@ -202,6 +203,21 @@ public:
     /// the session on success (the caller rotates its session ID). Never throws.
     [[nodiscard]] Outcome verify(ChallengeStore& store, std::string_view sessionId,
         std::string_view tokenJson, const Account& account) const;
+
+    /// Verifies a certificate a client presented in TLS client authentication with the same
+    /// policy as a token's: strict DER and an RSA key of at least 1024 bits, certificate path
+    /// and CNS profile, revocation, identity binding to `account` (§5.3 steps 4-6). There is no
+    /// token, challenge or signature: the TLS handshake (CertificateVerify) proved possession of
+    /// the key, so the caller must pass only the certificate of a completed handshake. `chainDer`
+    /// holds the further certificates the client sent (at most 8), untrusted path-building hints
+    /// like a token's intermediates. No challenge store is involved: the caller counts failed
+    /// attempts. Never throws; unexpected errors become FailureCode::Internal.
+    [[nodiscard]] Outcome verifyCertificate(
+        ByteView der, const std::vector<Bytes>& chainDer, const Account& account) const;
+
+    /// The configured trust anchors (DER), e.g. for the CA names a TLS server sends in its
+    /// CertificateRequest so that browsers offer a CNS certificate.
+    [[nodiscard]] std::vector<Bytes> trustAnchors() const;
 
 private:
     struct Impl;
