@@ -35,6 +35,8 @@ e2e_check "desk register: a second account with the same CF is refused" \
 req GET /login
 e2e_check "GET /login: 200 with a __Host- cookie" bash -c "test $STATUS = 200 && grep -qi '^set-cookie: __Host-tscns-portal=.*Secure; HttpOnly; SameSite=Lax' '$P_HEAD'"
 e2e_check "GET /login: CSP, HSTS and no-store" bash -c "grep -qi '^content-security-policy:' '$P_HEAD' && grep -qi '^strict-transport-security:' '$P_HEAD' && grep -qi '^cache-control: no-store' '$P_HEAD'"
+e2e_check "GET /login: Referrer-Policy strict-origin (form POSTs keep their Origin)" \
+  grep -qi '^referrer-policy: strict-origin' "$P_HEAD"
 e2e_check "GET /login: meta csrf-token" grep -q '<meta name="csrf-token"' "$P_BODY"
 token=$(csrf)
 post /login user_id="$user" password="$half1$half2"

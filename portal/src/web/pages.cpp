@@ -22,11 +22,7 @@ std::string layout(const std::string& title, const std::string& csrf, const std:
     const std::string& script)
 {
     std::string out = "<!doctype html>\n<html lang=\"it\"><head><meta charset=\"utf-8\">"
-                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                      // The header's Referrer-Policy no-referrer makes browsers send "Origin:
-                      // null" with form POSTs, which the Origin check refuses; same-origin keeps
-                      // the referrer from other sites and lets the forms' Origin through.
-                      "<meta name=\"referrer\" content=\"same-origin\">";
+                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
     if (!csrf.empty()) out += "<meta name=\"csrf-token\" content=\"" + htmlEscape(csrf) + "\">";
     out += "<title>" + htmlEscape(title)
         + " - Fascicolo Sanitario</title>"

@@ -62,7 +62,11 @@ void PortalApp::secure(HttpResponse& r) const
     r.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     r.set("Cache-Control", "no-store");
     r.set("X-Content-Type-Options", "nosniff");
-    r.set("Referrer-Policy", "no-referrer");
+    // Only the origin, never a path, and never to an http page. Not no-referrer or same-origin:
+    // under those browsers send "Origin: null" with form POSTs (Fetch, "append a request
+    // Origin header"), to the portal itself or to its client-certificate listener, and the
+    // Origin check would refuse every form.
+    r.set("Referrer-Policy", "strict-origin");
     r.set("X-Frame-Options", "DENY");
     r.set("Cross-Origin-Opener-Policy", "same-origin");
     r.set("Cross-Origin-Resource-Policy", "same-origin");
