@@ -175,5 +175,14 @@ req GET /login/new-password
 e2e_check "expired provisional password: /login/new-password is not reachable" \
   test "$STATUS $LOCATION" = "303 /login"
 
+# --- the per-IP limit: a second instance allowing 3 POSTs a minute per address. Its own SQLite
+# file, since the limit's counter lives in the database the other instance has been filling.
+P_DB=sqlite:$E2E_TMP/ip-limit.sqlite P_PORT="" p_start ip-limited --ip-limit 3
+p_new_session
+req GET /login
+for i in 1 2 3 4; do post /login user_id=5550003333 password="guess-$i" csrf="$(csrf)"; done
+e2e_check "per-IP limit: the 4th POST in a minute is refused (429, Retry-After)" \
+  bash -c "test $STATUS = 429 && grep -qi '^retry-after: 60' '$P_HEAD' && grep -q 'Troppe richieste' '$P_BODY'"
+
 e2e_summary
 [[ $E2E_FAILED == 0 ]]
