@@ -76,9 +76,8 @@ if ((tools)); then
 fi
 
 say "desk registration (tscns-portal desk register)"
-P_GIVEN=$given P_SURNAME=$surname P_MOBILE="+39 333 1234567"
-card_number=8038000030$(e2e_json "$PC_CARD" cardId | tail -c 11)
-p_register "$cf" "$card_number" --card-expiry "$(e2e_json "$PC_CARD" expiryDate)"
+P_MOBILE="+39 333 1234567"
+p_register_holder "$PC_CARD" "8038000030$(e2e_json "$PC_CARD" cardId | tail -c 11)"
 
 if ((smoke)); then
   say "smoke: first access with the SMS code, then password + card, with curl"

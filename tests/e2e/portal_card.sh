@@ -24,10 +24,8 @@ pc_new_cards 61
 PC_TSCNSD_ARGS=(--allow-origin "$D_ORIGIN2")
 pc_start
 
-cf=$(e2e_json "$PC_CARD" codiceFiscale)
-P_GIVEN=$(e2e_json "$PC_CARD" givenName) P_SURNAME=$(e2e_json "$PC_CARD" surname)
-p_register "$cf" 80380000301111122222 --card-expiry "$(e2e_json "$PC_CARD" expiryDate)"
-user=$P_USER
+p_register_holder "$PC_CARD" 80380000301111122222
+cf=$P_CF user=$P_USER
 pw="la tessera nel lettore"
 e2e_check "first access with the SMS code" p_first_access "$user" "$P_HALF1$P_HALF2" "$pw"
 

@@ -98,6 +98,14 @@ p_register() {
   P_HALF2=$(last_code provisional-password)
 }
 
+# p_register_holder CARD_DIR CARD_NUMBER: p_register of a virtual card's holder (names, CF and
+# card expiry from its card.json); sets P_CF too.
+p_register_holder() {
+  P_CF=$(e2e_json "$1" codiceFiscale)
+  P_GIVEN=$(e2e_json "$1" givenName) P_SURNAME=$(e2e_json "$1" surname)
+  p_register "$P_CF" "$2" --card-expiry "$(e2e_json "$1" expiryDate)"
+}
+
 # p_password USER PASSWORD: a new session, GET /login and POST the credentials (STATUS and
 # LOCATION tell where the portal sends the user).
 p_password() {

@@ -77,10 +77,8 @@ e2e_check "an unknown CA's certificate passes the handshake (the portal answers 
   "curl -sk --noproxy '*' -o /dev/null -w '%{http_code}' --cert '$C/cert.pem' --key '$C/key.pem' '$CERT_BASE/healthz' | grep -q 200"
 
 # ---- desk registration and the first access with an SMS code
-cf=$(e2e_json "$A" codiceFiscale)
-P_GIVEN=$(e2e_json "$A" givenName) P_SURNAME=$(e2e_json "$A" surname)
-p_register "$cf" 80380000301234567890 --card-expiry "$(e2e_json "$A" expiryDate)"
-user=$P_USER
+p_register_holder "$A" 80380000301234567890
+cf=$P_CF user=$P_USER
 pw="una frase lunga per il fascicolo"
 e2e_check "first access with the SMS code -> /home" p_first_access "$user" "$P_HALF1$P_HALF2" "$pw"
 

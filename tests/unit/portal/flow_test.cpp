@@ -2,6 +2,7 @@
 // LoginFlow and DbChallengeStore on SQLite in memory with a fake clock: what needs time to pass
 // (provisional password and SMS code expiry, throttle delays) and the challenge store's rules.
 #include "groups.hpp"
+#include "sample.hpp"
 
 #include "auth/login_flow.hpp"
 #include "auth/secrets.hpp"
@@ -71,14 +72,7 @@ int teardown(void** state)
 
 Registration sample()
 {
-    Registration r;
-    r.cardNumber = "80380000301234567890";
-    r.codiceFiscale = "rssmra85t10a562s";
-    r.mobile = "+39 333 0000001";
-    r.givenName = "Mario";
-    r.surname = "Rossi";
-    r.cardExpiry = "2031-05-31";
-    return r;
+    return tscns::portal::test::sampleRegistration();
 }
 
 void flow_provisionalPassword_expiresAndIsSingleUse(void** state)

@@ -4,6 +4,7 @@
 // 4xx, the error after the last try; and what a login does when the gateway is down: the desk
 // records nothing, the code step fails with an error page and the user can log in once it is back.
 #include "groups.hpp"
+#include "sample.hpp"
 
 #include "auth/login_flow.hpp"
 #include "db/schema.hpp"
@@ -341,14 +342,7 @@ struct Browser {
 
 Registration sample()
 {
-    Registration r;
-    r.cardNumber = "80380000301234567890";
-    r.codiceFiscale = "RSSMRA85T10A562S";
-    r.mobile = "+39 333 0000001";
-    r.givenName = "Mario";
-    r.surname = "Rossi";
-    r.cardExpiry = "2031-05-31";
-    return r;
+    return tscns::portal::test::sampleRegistration();
 }
 
 void flow_deskRecordsNothingWhenTheSmsFails(void**)

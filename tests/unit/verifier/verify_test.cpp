@@ -92,6 +92,15 @@ void expectCode(Checker& c, const Outcome& o, FailureCode code, std::string_view
 
 // ---- acceptance ---------------------------------------------------------------------------------
 
+// The holder of card A, as its certificate says (both verification paths).
+void expectCardA(Checker& c, const Artifacts& x, const VerifiedHolder& h)
+{
+    c.eq(h.codiceFiscale, x.a.codiceFiscale, "CF from the CN");
+    c.eq(h.cardId, x.a.cardId, "card ID from the CN");
+    c.eq(h.certificateSerial, x.a.serialHex, "serial");
+    c.that(h.issuer.find("CN=tscns Test CA 11") != std::string::npos, "issuer: " + h.issuer);
+}
+
 void verify_validToken_returnsCertifiedHolder(void** state)
 {
     const Artifacts& x = artifacts(state);
@@ -101,10 +110,7 @@ void verify_validToken_returnsCertifiedHolder(void** state)
         expectOk(c, o, "card A");
         if (!o.ok()) return;
         const VerifiedHolder& h = o.holder();
-        c.eq(h.codiceFiscale, x.a.codiceFiscale, "CF from the CN");
-        c.eq(h.cardId, x.a.cardId, "card ID as certified");
-        c.eq(h.certificateSerial, x.a.serialHex, "serial");
-        c.that(h.issuer.find("CN=tscns Test CA 11") != std::string::npos, "issuer: " + h.issuer);
+        expectCardA(c, x, h);
         c.that(h.subject.find(x.a.codiceFiscale + "/" + x.a.cardId + ".") != std::string::npos,
             "subject: " + h.subject);
         c.eq(h.keyBits, 2048U, "key size");
@@ -781,10 +787,7 @@ void certificate_valid_returnsCertifiedHolder(void** state)
         expectOk(c, o, "card A's certificate");
         if (!o.ok()) return;
         const VerifiedHolder& h = o.holder();
-        c.eq(h.codiceFiscale, x.a.codiceFiscale, "CF from the CN");
-        c.eq(h.cardId, x.a.cardId, "card ID from the CN");
-        c.eq(h.certificateSerial, x.a.serialHex, "serial");
-        c.that(h.issuer.find("CN=tscns Test CA 11") != std::string::npos, "issuer: " + h.issuer);
+        expectCardA(c, x, h);
         c.eq(h.notAfter.size(), 20, "notAfter ISO 8601");
         c.eq(h.keyBits, 2048U, "key size");
         c.that(h.policies == std::vector<std::string> { std::string(kCnsPolicy) }, "CNS policy");
