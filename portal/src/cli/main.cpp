@@ -563,6 +563,9 @@ int serve(int argc, char** argv)
         server->new_task_queue = [threads] {
             return new httplib::ThreadPool(static_cast<std::size_t>(std::max(1, threads)));
         };
+        // cpp-httplib writes the headers and the body apart: without TCP_NODELAY the body waits
+        // for the client's delayed ACK (40 ms on Linux) on every answer.
+        server->set_tcp_nodelay(true);
         server->set_payload_max_length(64 * 1024);
         server->set_read_timeout(10, 0);
         auto handler = [&app, clientCert](const httplib::Request& in, httplib::Response& out) {
