@@ -732,7 +732,8 @@ int printAccounts(const Options& o)
         throw std::runtime_error(
             "accounts: --count 1.. and --first 0.. with first + count <= 33600");
     for (int n = o.first; n < o.first + o.count; ++n) {
-        char first15[16];
+        // Two digits each: n % 100 and 1..28 (GCC cannot see that, so no fixed-size buffer).
+        char first15[32];
         std::snprintf(first15, sizeof first15, "BNCTST%02d%c%02dH501", n % 100,
             months[(n / 100) % 12], 1 + (n / 1200) % 28);
         const std::string cf = std::string(first15) + tscns::cns::codiceFiscaleCheckChar(first15);
