@@ -460,6 +460,17 @@ void passwordStep(Browser& b, const std::string& user, const std::string& passwo
     expect(p, "POST /login", 303, expectedNext);
 }
 
+// The code page: the SMS code sent after `since` (from the outbox), posted -> /home.
+void codeStep(Browser& b, Outbox& outbox, const Account& a, std::int64_t since)
+{
+    const Answer otp = b.get("/login/otp");
+    expect(otp, "GET /login/otp", 200);
+    const std::string code = outbox.wait(a.mobile, "otp", since);
+    const Answer done = b.postForm(
+        "/login/otp", { { "code", code }, { "csrf", needCsrf(otp, "GET /login/otp") } });
+    expect(done, "POST /login/otp", 303, "/home");
+}
+
 void firstAccess(Browser& b, Outbox& outbox, const Account& a, const std::string& newPassword)
 {
     passwordStep(b, a.user, a.secret, "/login/new-password");
@@ -470,12 +481,7 @@ void firstAccess(Browser& b, Outbox& outbox, const Account& a, const std::string
         { { "new_password", newPassword }, { "new_password_confirm", newPassword },
             { "csrf", needCsrf(np, "GET /login/new-password") } });
     expect(set, "POST /login/new-password", 303, "/login/otp");
-    const Answer otp = b.get("/login/otp");
-    expect(otp, "GET /login/otp", 200);
-    const std::string code = outbox.wait(a.mobile, "otp", since);
-    const Answer done = b.postForm(
-        "/login/otp", { { "code", code }, { "csrf", needCsrf(otp, "GET /login/otp") } });
-    expect(done, "POST /login/otp", 303, "/home");
+    codeStep(b, outbox, a, since);
 }
 
 void homeStep(Browser& b, const std::string& amr)
@@ -495,12 +501,7 @@ void smsLogin(Browser& b, Outbox& outbox, const Account& a, const std::string& p
     const Answer send = b.postForm(
         "/login/otp/send", { { "csrf", needCsrf(choice, "GET /login/second-factor") } });
     expect(send, "POST /login/otp/send", 303, "/login/otp");
-    const Answer otp = b.get("/login/otp");
-    expect(otp, "GET /login/otp", 200);
-    const std::string code = outbox.wait(a.mobile, "otp", since);
-    const Answer done = b.postForm(
-        "/login/otp", { { "code", code }, { "csrf", needCsrf(otp, "GET /login/otp") } });
-    expect(done, "POST /login/otp", 303, "/home");
+    codeStep(b, outbox, a, since);
     homeStep(b, "pwd + otp");
 }
 
