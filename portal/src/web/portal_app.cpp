@@ -386,11 +386,16 @@ HttpResponse PortalApp::getSecondFactor(Ctx& ctx)
         || (ctx.session->stage != stage::kSecondFactor && ctx.session->stage != stage::kOtp))
         return redirect(
             ctx.session && ctx.session->stage == stage::kAuthenticated ? "/home" : "/login");
+    return page(secondFactorPage(ctx.session->csrf, ""));
+}
+
+std::string PortalApp::secondFactorPage(const std::string& csrf, const std::string& error) const
+{
     const bool cardOn = flow_.cardLoginEnabled();
-    return page(pages::secondFactor(ctx.session->csrf, "", cardOn,
+    return pages::secondFactor(csrf, error, cardOn,
         cardOn && !settings_.clientCertOrigin.empty()
             ? settings_.clientCertOrigin + "/login/certificate"
-            : std::string()));
+            : std::string());
 }
 
 HttpResponse PortalApp::postOtpSend(Ctx& ctx)
@@ -402,9 +407,8 @@ HttpResponse PortalApp::postOtpSend(Ctx& ctx)
         sent = flow_.sendCode(s.loginId, s.accountId);
     } catch (const Error& e) {
         if (e.code() != Errc::Transport) throw;
-        return page(s.stage == stage::kOtp
-                ? pages::otp(s.csrf, std::string(kSmsNotSent), "")
-                : pages::secondFactor(s.csrf, std::string(kSmsNotSent), flow_.cardLoginEnabled()),
+        return page(s.stage == stage::kOtp ? pages::otp(s.csrf, std::string(kSmsNotSent), "")
+                                           : secondFactorPage(s.csrf, std::string(kSmsNotSent)),
             503);
     }
     if (!sent)

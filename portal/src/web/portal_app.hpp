@@ -51,6 +51,9 @@ private:
     HttpResponse getNewPassword(Ctx& ctx);
     HttpResponse postNewPassword(Ctx& ctx);
     HttpResponse getSecondFactor(Ctx& ctx);
+    /// The second-factor page: SMS, the card when on, the certificate when its listener is.
+    [[nodiscard]] std::string secondFactorPage(
+        const std::string& csrf, const std::string& error) const;
     HttpResponse postOtpSend(Ctx& ctx);
     HttpResponse getOtp(Ctx& ctx);
     HttpResponse postOtp(Ctx& ctx);
