@@ -113,7 +113,7 @@ taken=" "
 pick_port() {
   local p
   while :; do
-    p=$(e2e_free_port 48200 48899)
+    p=$(e2e_free_port 28200 28899)
     [[ $taken == *" $p "* ]] || break
   done
   echo "$p"

@@ -61,7 +61,7 @@ echo "holder: $given $surname, codice fiscale $cf, card ID $(e2e_json "$PC_CARD"
 
 if [[ -z $port ]]; then
   port=8443
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && port=$(e2e_free_port 48200 48899)
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && port=$(e2e_free_port 28200 28899)
 fi
 P_PORT=$port
 pc_start

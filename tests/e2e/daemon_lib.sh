@@ -58,8 +58,8 @@ d_wait_pinentry() {
   return 1
 }
 
-# d_free_port: a loopback TCP port for tscnsd or a test portal (47200-47999).
-d_free_port() { e2e_free_port 47200 47999; }
+# d_free_port: a loopback TCP port for tscnsd or a test portal (27200-27999).
+d_free_port() { e2e_free_port 27200 27999; }
 
 # d_start [tscnsd options...]: starts tscnsd on a free loopback port allowing D_ORIGIN (and
 # whatever the options add), with the scripted pinentry; waits until it answers /v1/status.

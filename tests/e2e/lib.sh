@@ -142,13 +142,17 @@ e2e_start_pcscd() {
   e2e_fail "pcscd does not show the vpcd reader 'Virtual PCD 00 00' (a pcscd without vsmartcard-vpcd?)"
 }
 
-# e2e_free_port LOW HIGH: a loopback TCP port in LOW..HIGH that nobody listens on. Each test
-# family keeps a range of its own (never vpcd's 35963/35964 or tscnsd's 47123).
+# e2e_free_port LOW HIGH: a loopback TCP port in LOW..HIGH that no socket uses, in any state.
+# Each test family keeps a range of its own, below the kernel's ephemeral range (32768-60999
+# on Debian): a client socket in TIME-WAIT from an earlier curl holds its local port for a
+# minute, and a server cannot bind a port a client socket holds even with SO_REUSEADDR.
 e2e_free_port() {
-  local low=$1 high=$2 p _
+  local low=$1 high=$2 p _ eph
+  eph=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  ((high < eph)) || e2e_fail "e2e_free_port $low-$high overlaps the ephemeral ports (from $eph)"
   for _ in $(seq 200); do
     p=$((low + (RANDOM % (high - low + 1))))
-    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+    if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
       echo "$p"
       return 0
     fi

@@ -40,7 +40,7 @@ pc_insert() {
 # Sets BASE, D_PORT.
 pc_start() {
   e2e_start_pcscd
-  P_PORT=${P_PORT:-$(e2e_free_port 48200 48899)}
+  P_PORT=${P_PORT:-$(e2e_free_port 28200 28899)}
   D_ORIGIN=https://127.0.0.1:$P_PORT
   pc_insert "$PC_CARD"
   d_start --rate-limit 0 "${PC_TSCNSD_ARGS[@]}"

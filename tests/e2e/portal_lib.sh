@@ -23,14 +23,14 @@ P_BODY=$E2E_TMP/body               # body of the last request
 STATUS="" LOCATION=""              # HTTP status and Location of the last request
 BASE=""                            # https://127.0.0.1:PORT of the last p_start
 
-# p_start NAME [serve options...]: starts `tscns-portal serve` on a free port (48200-48899)
+# p_start NAME [serve options...]: starts `tscns-portal serve` on a free port (28200-28899)
 # with P_DB, waits until it listens (on P_LISTENERS ports: 2 with --client-cert-listen), sets
 # BASE, P_PORT and P_PID; stopped at exit. NAME names its output files ($E2E_TMP/NAME.out,
 # NAME.log). With P_PORT set beforehand, uses that port.
 p_start() {
   local name=$1 _ pid
   shift
-  local port=${P_PORT:-$(e2e_free_port 48200 48899)}
+  local port=${P_PORT:-$(e2e_free_port 28200 28899)}
   "$PORTAL" serve --listen "127.0.0.1:$port" --db "$P_DB" "$@" >"$E2E_TMP/$name.out" \
     2>"$E2E_TMP/$name.log" &
   pid=$!

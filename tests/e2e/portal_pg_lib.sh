@@ -37,8 +37,8 @@ pg__bindir() {
 # pg__as_owner COMMAND...: runs COMMAND as the cluster's owner, in a directory it can read.
 pg__as_owner() { (cd "$PG_DIR" && "${PG_RUN[@]}" "$@"); }
 
-# pg__free_port: a loopback TCP port for the server (46000-46999; not the daemon tests' range).
-pg__free_port() { e2e_free_port 46000 46999; }
+# pg__free_port: a loopback TCP port for the server (26000-26999; not the daemon tests' range).
+pg__free_port() { e2e_free_port 26000 26999; }
 
 # pg_start: initializes and starts the server, creates the test user and database, sets PG_URL
 # and PG_PORT. Stopped at exit (or by pg_stop).

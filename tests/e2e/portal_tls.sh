@@ -53,8 +53,8 @@ e2e_make_crl "$B" "$E2E_TMP/b.crl" || e2e_fail "openssl ca -gencrl (B)"
 e2e_make_crl "$A" "$E2E_TMP/a-revoked.crl" "$A/cert.pem" || e2e_fail "openssl ca -revoke (A)"
 CAS=(--cns-ca "$A/ca.pem" --cns-ca "$B/ca.pem")
 
-port=$(e2e_free_port 48200 48899)
-cert_port=$(e2e_free_port 48900 49599)
+port=$(e2e_free_port 28200 28899)
+cert_port=$(e2e_free_port 28900 29599)
 BASE=https://127.0.0.1:$port
 CERT_BASE=https://127.0.0.1:$cert_port
 
