@@ -490,7 +490,7 @@ TSCNS_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
     });
 }
 
-// ---- Encryption, digests, verification: not offered (NSS and the others verify and encrypt
+// ---- Encryption, verification: not offered (NSS and the others verify and encrypt
 // with the public key in software).
 
 TSCNS_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
@@ -543,25 +543,54 @@ TSCNS_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG_PTR)
     return notSupported();
 }
 
-TSCNS_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR)
+// ---- Digests (§5.11): the module lists no digest mechanism (hashing for signatures runs
+// inside the hashing sign mechanisms), so C_DigestInit refuses every mechanism and no digest
+// operation can be active. After the argument and session checks this is
+// CKR_MECHANISM_INVALID for C_DigestInit (google/pkcs11test DigestInitInvalid) and
+// CKR_OPERATION_NOT_INITIALIZED for the others, as for a module whose digest mechanisms are
+// not the requested one.
+
+TSCNS_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-    return notSupported();
+    return guarded([&](Module& m) {
+        if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+        m.requireSession(hSession);
+        return CKR_MECHANISM_INVALID;
+    });
 }
-TSCNS_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+TSCNS_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+    CK_BYTE_PTR /*pDigest*/, CK_ULONG_PTR pulDigestLen)
 {
-    return notSupported();
+    return guarded([&](Module& m) {
+        if ((pData == nullptr && ulDataLen > 0) || pulDigestLen == nullptr)
+            return CKR_ARGUMENTS_BAD;
+        m.requireSession(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
 }
-TSCNS_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG)
+TSCNS_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-    return notSupported();
+    return guarded([&](Module& m) {
+        if (pPart == nullptr && ulPartLen > 0) return CKR_ARGUMENTS_BAD;
+        m.requireSession(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
 }
-TSCNS_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE, CK_OBJECT_HANDLE)
+TSCNS_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE)
 {
-    return notSupported();
+    return guarded([&](Module& m) {
+        m.requireSession(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
 }
-TSCNS_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG_PTR)
+TSCNS_EXPORT CK_RV C_DigestFinal(
+    CK_SESSION_HANDLE hSession, CK_BYTE_PTR /*pDigest*/, CK_ULONG_PTR pulDigestLen)
 {
-    return notSupported();
+    return guarded([&](Module& m) {
+        if (pulDigestLen == nullptr) return CKR_ARGUMENTS_BAD;
+        m.requireSession(hSession);
+        return CKR_OPERATION_NOT_INITIALIZED;
+    });
 }
 
 // ---- Signatures (§5.12)
@@ -690,19 +719,25 @@ TSCNS_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HA
 // ---- Random numbers (§5.15): no CKF_RNG (pkcs11-clients.md §2.2). Both functions answer
 // CKR_RANDOM_NO_RNG, the spec's code for a token without a generator; CKR_RANDOM_SEED_NOT_SUPPORTED
 // would claim a generator that takes no seed, and `pkcs11-tool --test` then counts the failing
-// C_GenerateRandom as an error instead of "not implemented".
+// C_GenerateRandom as an error instead of "not implemented". The argument and session checks
+// come first, as for every entry point (google/pkcs11test SeedRandomBadArguments,
+// GenerateRandomBadArguments, *NoSession): a NULL buffer with a non-zero length is
+// CKR_ARGUMENTS_BAD and an unknown session CKR_SESSION_HANDLE_INVALID before "no RNG".
 
-TSCNS_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG)
+TSCNS_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
     return guarded([&](Module& m) {
+        if (pSeed == nullptr && ulSeedLen > 0) return CKR_ARGUMENTS_BAD;
         m.requireSession(hSession);
         return CKR_RANDOM_NO_RNG;
     });
 }
 
-TSCNS_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG)
+TSCNS_EXPORT CK_RV C_GenerateRandom(
+    CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen)
 {
     return guarded([&](Module& m) {
+        if (pRandomData == nullptr && ulRandomLen > 0) return CKR_ARGUMENTS_BAD;
         m.requireSession(hSession);
         return CKR_RANDOM_NO_RNG;
     });

@@ -390,6 +390,38 @@ static void objects_read_only(void** state)
     abi_find_one(obj.s, CKO_CERTIFICATE);
 }
 
+/* google/pkcs11test object.cc EnumerateObjects (ReadOnlySessionTest, ROUserSessionTest): every
+ * object found, before and after login, has a size (C_GetObjectSize CKR_OK) and, in a public
+ * session, CKA_PRIVATE FALSE; the handle and argument checks of CopyDestroyObjectInvalid. */
+static void check_enumerate(CK_SESSION_HANDLE s, int logged_in)
+{
+    CK_OBJECT_HANDLE found[32];
+    size_t n = abi_find(s, NULL, 0, found, sizeof found / sizeof found[0]);
+    assert_true(n >= 3); /* certificate, public key, data objects (+ private key after login) */
+    for (size_t i = 0; i < n; i++) {
+        CK_ULONG size = 0;
+        CK_RV rv = p11->C_GetObjectSize(s, found[i], &size);
+        if (rv != CKR_OK) fail_msg("C_GetObjectSize(object %lu): %s", found[i], rv_name(rv));
+        if (size == 0 || size == CK_UNAVAILABLE_INFORMATION)
+            fail_msg("C_GetObjectSize(object %lu): size %lu", found[i], size);
+        if (!logged_in && abi_attr_bool(s, found[i], CKA_PRIVATE) != CK_FALSE)
+            fail_msg("object %lu is private but visible before login", found[i]);
+    }
+}
+
+static void objects_size(void** state)
+{
+    (void)state;
+    check_enumerate(obj.s, 0);
+    CK_ULONG size = 0;
+    assert_rv(p11->C_GetObjectSize(99999, obj.cert, &size), CKR_SESSION_HANDLE_INVALID);
+    assert_rv(p11->C_GetObjectSize(obj.s, 77777, &size), CKR_OBJECT_HANDLE_INVALID);
+    assert_rv(p11->C_GetObjectSize(obj.s, obj.cert, NULL), CKR_ARGUMENTS_BAD);
+    abi_login(obj.s);
+    check_enumerate(obj.s, 1);
+    assert_ok(p11->C_Logout(obj.s));
+}
+
 static const struct CMUnitTest token_tests[] = { SETUP(token_info) };
 static const struct CMUnitTest object_tests[] = {
     OBJ(objects_certificate),
@@ -403,6 +435,7 @@ static const struct CMUnitTest object_tests[] = {
     OBJ(attrs_buffer_too_small),
     OBJ(attrs_invalid_object),
     OBJ(objects_read_only),
+    OBJ(objects_size),
 };
 
 const AbiGroup abi_group_token

@@ -403,6 +403,86 @@ static void mech_invalid(void** state)
     assert_rv(p11->C_GetMechanismInfo(abi_current_slot, CKM_VENDOR_DEFINED | 0x54534E53UL, &info),
         CKR_MECHANISM_INVALID);
     assert_rv(p11->C_GetMechanismInfo(abi_current_slot, CKM_RSA_PKCS, NULL), CKR_ARGUMENTS_BAD);
+    /* google/pkcs11test GetMechanismInfoInvalid / GetMechanismInfoInvalidSlot */
+    assert_rv(p11->C_GetMechanismInfo(abi_current_slot, CKM_VENDOR_DEFINED + 1, &info),
+        CKR_MECHANISM_INVALID);
+    assert_rv(
+        p11->C_GetMechanismInfo(BAD_SLOT, CKM_RSA_PKCS_KEY_PAIR_GEN, &info), CKR_SLOT_ID_INVALID);
+    CK_ULONG n = 0;
+    assert_rv(p11->C_GetMechanismList(BAD_SLOT, NULL, &n), CKR_SLOT_ID_INVALID);
+}
+
+/* google/pkcs11test rng.cc: the argument and session checks come before CKR_RANDOM_NO_RNG. */
+static void sessions_random(void** state)
+{
+    (void)state;
+    CK_SESSION_HANDLE s = abi_open(abi_current_slot, 0);
+    CK_TOKEN_INFO ti;
+    assert_ok(p11->C_GetTokenInfo(abi_current_slot, &ti));
+    CK_BYTE buf[64] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    assert_rv(p11->C_SeedRandom(s, NULL, 1), CKR_ARGUMENTS_BAD);
+    assert_rv(p11->C_GenerateRandom(s, NULL, 1), CKR_ARGUMENTS_BAD);
+    for (size_t i = 0; i < sizeof BAD_SESSIONS / sizeof BAD_SESSIONS[0]; i++) {
+        assert_rv(p11->C_SeedRandom(BAD_SESSIONS[i], buf, 8), CKR_SESSION_HANDLE_INVALID);
+        assert_rv(p11->C_GenerateRandom(BAD_SESSIONS[i], buf, 16), CKR_SESSION_HANDLE_INVALID);
+    }
+    /* The slot ID is not a session either (pkcs11test passes 88888 as the session). */
+    assert_rv(p11->C_SeedRandom((CK_SESSION_HANDLE)BAD_SLOT, buf, 8), CKR_SESSION_HANDLE_INVALID);
+    if (ti.flags & CKF_RNG) {
+        assert_ok(p11->C_SeedRandom(s, buf, 8));
+        assert_ok(p11->C_GenerateRandom(s, buf, sizeof buf));
+    } else {
+        assert_rv(p11->C_SeedRandom(s, buf, 8), CKR_RANDOM_NO_RNG);
+        assert_rv(p11->C_GenerateRandom(s, buf, sizeof buf), CKR_RANDOM_NO_RNG);
+    }
+    assert_ok(p11->C_CloseSession(s));
+}
+
+/* google/pkcs11test digest.cc (DigestInitInvalid and the no-operation rules). The module lists no
+ * digest mechanism: C_DigestInit refuses an unknown one with CKR_MECHANISM_INVALID, and with no
+ * digest operation active the others are CKR_OPERATION_NOT_INITIALIZED. */
+static void sessions_digest(void** state)
+{
+    (void)state;
+    CK_SESSION_HANDLE s = abi_open(abi_current_slot, 0);
+    CK_MECHANISM unknown = { 999, NULL, 0 };
+    CK_MECHANISM sha256 = { CKM_SHA256, NULL, 0 };
+    CK_BYTE data[16] = { 0 };
+    CK_BYTE out[64];
+    CK_ULONG len = sizeof out;
+    assert_rv(p11->C_DigestInit(s, &unknown), CKR_MECHANISM_INVALID);
+    assert_rv(p11->C_DigestInit(s, NULL), CKR_ARGUMENTS_BAD);
+    for (size_t i = 0; i < sizeof BAD_SESSIONS / sizeof BAD_SESSIONS[0]; i++)
+        assert_rv(p11->C_DigestInit(BAD_SESSIONS[i], &sha256), CKR_SESSION_HANDLE_INVALID);
+    CK_RV rv = p11->C_DigestInit(s, &sha256);
+    if (rv == CKR_OK) { /* a module with digests: finish the operation */
+        assert_ok(p11->C_Digest(s, data, sizeof data, out, &len));
+        assert_int_equal(len, 32);
+    } else {
+        assert_rv(rv, CKR_MECHANISM_INVALID);
+    }
+    len = sizeof out;
+    assert_rv(p11->C_DigestUpdate(s, data, 1), CKR_OPERATION_NOT_INITIALIZED);
+    assert_rv(p11->C_Digest(s, data, sizeof data, out, &len), CKR_OPERATION_NOT_INITIALIZED);
+    assert_rv(p11->C_DigestFinal(s, out, &len), CKR_OPERATION_NOT_INITIALIZED);
+    assert_rv(p11->C_Digest(s, data, sizeof data, out, NULL), CKR_ARGUMENTS_BAD);
+    assert_rv(p11->C_DigestFinal(BAD_SESSIONS[0], out, &len), CKR_SESSION_HANDLE_INVALID);
+    assert_ok(p11->C_CloseSession(s));
+}
+
+/* google/pkcs11test session.cc CloseSessionInvalid: the legacy parallel functions answer
+ * CKR_FUNCTION_NOT_PARALLEL on a live session. */
+static void sessions_legacy(void** state)
+{
+    (void)state;
+    CK_SESSION_HANDLE s = abi_open(abi_current_slot, CKF_RW_SESSION);
+    assert_rv(p11->C_GetFunctionStatus(s), CKR_FUNCTION_NOT_PARALLEL);
+    assert_rv(p11->C_CancelFunction(s), CKR_FUNCTION_NOT_PARALLEL);
+    assert_rv(p11->C_CloseSession(BAD_SESSIONS[0]), CKR_SESSION_HANDLE_INVALID);
+    CK_SESSION_INFO info;
+    assert_rv(p11->C_GetSessionInfo(BAD_SESSIONS[0], &info), CKR_SESSION_HANDLE_INVALID);
+    assert_rv(p11->C_GetSessionInfo(s, NULL), CKR_ARGUMENTS_BAD);
+    assert_ok(p11->C_CloseSession(s));
 }
 
 static const struct CMUnitTest slot_tests[] = {
@@ -421,6 +501,9 @@ static const struct CMUnitTest session_tests[] = {
     SETUP(sessions_known_invalid),
     SETUP(sessions_close_all),
     SETUP(sessions_many),
+    SETUP(sessions_random),
+    SETUP(sessions_digest),
+    SETUP(sessions_legacy),
 };
 static const struct CMUnitTest mech_tests[] = {
     SETUP(mech_list_required),
