@@ -117,7 +117,7 @@ e2e_check "expired certificate (--at $after, a day after notAfter): 24 CERTIFICA
 e2e_check "not yet valid (--at $before, a day before notBefore): 24 CERTIFICATE_NOT_YET_VALID" v 24 CERTIFICATE_NOT_YET_VALID --at "$before"
 V_CRL=$E2E_TMP/revoked.crl e2e_check "revoked certificate (CRL of the test CA): 26 REVOKED" v 26 REVOKED
 V_NOCRL=1 e2e_check "no revocation data: 27 REVOCATION_UNAVAILABLE (fail closed)" v 27 REVOCATION_UNAVAILABLE --no-ocsp
-V_NOCRL=1 e2e_check "no revocation data, --allow-no-revocation: accepted" v 0 "" --no-ocsp --allow-no-revocation
+V_NOCRL=1 e2e_check "no revocation data, --crl-grace 3600: still 27 (a grace needs a CRL)" v 27 REVOCATION_UNAVAILABLE --no-ocsp --crl-grace 3600
 e2e_check "wrong policy (--policy of the Lombardy CRS): 25 POLICY" v 25 POLICY --policy 1.3.76.12.1.1.10.2.2.10
 e2e_check "CNS policy among several allowed: accepted" v 0 "" --policy 1.3.76.12.1.1.10.2.2.10 --policy 1.3.76.16.2.1
 

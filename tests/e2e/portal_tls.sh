@@ -151,16 +151,16 @@ cert_login "$A"
 e2e_check "a revoked certificate: 401" bash -c "test $STATUS = 401 && grep -q 'Certificato non accettato' '$P_BODY'"
 e2e_check "audit log: REVOKED" p_audit_has '^cert-failed .*REVOKED'
 
-# ---- no CRL: fail closed, unless --allow-revocation-unavailable
+# ---- no CRL: fail closed, whatever --crl-grace says (a grace applies to a stale CRL only)
 start_portal "${CAS[@]}"
 login_password "$user" "$pw"
 cert_login "$A"
 e2e_check "no CRL: 401 (revocation unavailable)" test "$STATUS" = 401
 e2e_check "audit log: REVOCATION_UNAVAILABLE" p_audit_has '^cert-failed .*REVOCATION_UNAVAILABLE'
-start_portal "${CAS[@]}" --allow-revocation-unavailable
+start_portal "${CAS[@]}" --crl-grace 3600
 login_password "$user" "$pw"
 cert_login "$A"
-e2e_check "no CRL with --allow-revocation-unavailable: 303 /home" test "$STATUS $LOCATION" = "303 $BASE/home"
+e2e_check "no CRL with --crl-grace 3600: still 401" test "$STATUS" = 401
 
 # ---- renewal: the new card's certificate activates it and retires the old card
 start_portal "${CAS[@]}" --crl "$E2E_TMP/a.crl" --crl "$E2E_TMP/b.crl"

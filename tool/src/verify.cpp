@@ -41,7 +41,8 @@ Options:
   --crl FILE               CRL files (PEM or DER), repeatable
   --policy OID             allowed certificate policy, repeatable (default 1.3.76.16.2.1 only)
   --rsa1024-ca FILE        CA whose RSA-1024 cards are accepted (flagged), repeatable
-  --allow-no-revocation    accept when no CRL/OCSP answer exists (default: fail closed)
+  --crl-grace SECONDS      use a verified CRL up to SECONDS past its nextUpdate (0-604800,
+                           default 0); no CRL/OCSP answer at all always fails closed
   --ocsp-url URL           designated OCSP responder for the card certificate
   --no-ocsp                never use OCSP (otherwise used when a certificate names a responder)
   --at TIME                verify as of TIME, "YYYY-MM-DDTHH:MM:SSZ" (default: now)
@@ -55,7 +56,8 @@ Exit codes:
   2  bad command line or    22 bad signature
      unreadable file        23 untrusted certificate (no path to an anchor)
                             24 certificate expired or not yet valid
-                            25 certificate profile (key usage, policy, weak key)
+                            25 certificate profile (key usage, policy, weak key
+                               or signature algorithm)
                             26 revoked
                             27 revocation status unavailable
                             28 identity (codice fiscale or card ID) mismatch
@@ -98,6 +100,7 @@ namespace {
         case FailureCode::KeyUsage:
         case FailureCode::Policy:
         case FailureCode::WeakKey:
+        case FailureCode::WeakSignatureAlgorithm:
             return kVerifyProfile;
         case FailureCode::Revoked:
             return kVerifyRevoked;
@@ -237,9 +240,16 @@ int cmdVerify(const std::vector<std::string>& args)
             const std::string id = value("--expect-card-id");
             checkArgument("--expect-card-id", [&] { cnsauth::validateCardIdForm(id); });
             session.typedCardId = id;
-        } else if (a == "--allow-no-revocation")
-            config.allowRevocationUnavailable = true;
-        else if (is("--ocsp-url"))
+        } else if (is("--crl-grace")) {
+            const std::string g = value("--crl-grace");
+            const auto max = verifier::VerifierConfig::kMaxRevocationGrace.count();
+            if (g.empty() || g.size() > 6 || g.find_first_not_of("0123456789") != std::string::npos
+                || std::stoll(g) > max)
+                throw Error(Errc::BadArgument,
+                    "--crl-grace takes 0 to " + std::to_string(max) + " seconds, not \"" + g
+                        + "\"");
+            config.revocationGrace = std::chrono::seconds(std::stoll(g));
+        } else if (is("--ocsp-url"))
             config.ocspResponderUrl = value("--ocsp-url");
         else if (a == "--no-ocsp")
             config.ocsp = false;

@@ -51,6 +51,9 @@ TakeResult MemoryChallengeStore::take(std::string_view sessionId)
     if (s.failedAttempts >= kMaxFailedAttempts)
         return { TakeStatus::TooManyAttempts, std::nullopt };
     if (!record) return { TakeStatus::Missing, std::nullopt };
+    // The attempt is charged now, before any cryptography (see ChallengeStore::take).
+    ++s.failedAttempts;
+    s.retainUntil = std::max(s.retainUntil, t + kSessionRetention);
     record->failedAttempts = s.failedAttempts;
     if (t >= record->expiresAt) return { TakeStatus::Expired, std::move(record) };
     return { TakeStatus::Taken, std::move(record) };

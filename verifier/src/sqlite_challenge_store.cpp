@@ -1,29 +1,54 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// ChallengeStore in SQLite: one table keyed by session ID, prepared statements, WAL.
+// ChallengeStore in SQLite: one table keyed by an HMAC of the session ID, prepared statements,
+// WAL, a 0600 file.
 #include "tscns/verifier/sqlite_challenge_store.hpp"
 
 #include "store_common.hpp"
 
+#include "tscns/apdu/bytes.hpp"
 #include "tscns/apdu/error.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <sqlite3.h>
 
+#include <array>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace tscns::verifier {
 
 namespace {
-    constexpr int kSchemaVersion = 1;
+    // 1: session_id held the raw session ID. 2: session_mac = HMAC-SHA256(key, session ID),
+    // the key in cnsauth_store_key.
+    constexpr int kSchemaVersion = 2;
     constexpr int kBusyTimeoutMs = 5000;
+    constexpr std::size_t kKeySize = 32;
+    using MacKey = std::array<unsigned char, kKeySize>;
+    using Mac = std::array<unsigned char, 32>;
 
-    // The session ID is a BLOB (any bytes the portal uses); times are milliseconds since the
-    // epoch. A row with a NULL challenge is a session whose challenge was taken: it keeps the
-    // failure count until retain_until.
+    // The session is identified by HMAC-SHA256(key, session ID), never by the bearer value
+    // itself, so the file (or a copy of it) gives no usable session cookie; the key is
+    // generated per store file. Times are milliseconds since the epoch. A row with a NULL
+    // challenge is a session whose challenge was taken: it keeps the failure count until
+    // retain_until.
+    constexpr const char* kKeySchema = R"(
+CREATE TABLE IF NOT EXISTS cnsauth_store_key (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  hmac_key BLOB    NOT NULL
+);
+)";
     constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS cnsauth_sessions (
-  session_id      BLOB    PRIMARY KEY NOT NULL,
+  session_mac     BLOB    PRIMARY KEY NOT NULL,
   challenge       TEXT,
   origin          TEXT,
   context         TEXT,
@@ -46,6 +71,47 @@ CREATE INDEX IF NOT EXISTS cnsauth_sessions_retain ON cnsauth_sessions (retain_u
             std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
     }
 
+    Mac sessionMac(const MacKey& key, std::string_view sessionId)
+    {
+        Mac out {};
+        unsigned int n = 0;
+        if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                reinterpret_cast<const unsigned char*>(sessionId.data()), sessionId.size(),
+                out.data(), &n)
+                == nullptr
+            || n != out.size())
+            throw Error(Errc::Internal, "challenge store: HMAC-SHA256 failed");
+        return out;
+    }
+
+    bool isFileDatabase(const std::filesystem::path& file)
+    {
+        return !file.empty() && file != ":memory:";
+    }
+
+    /// Creates `file` 0600 (with `create`) or tightens an existing one to 0600, whatever the
+    /// umask; a missing file is fine without `create`.
+    void restrictMode(const std::filesystem::path& file, bool create)
+    {
+        const int fd = ::open(file.c_str(),
+            O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | (create ? O_CREAT : 0), 0600);
+        if (fd < 0) {
+            if (!create && errno == ENOENT) return;
+            throw Error(Errc::BadArgument,
+                "challenge database " + file.string() + ": " + std::strerror(errno));
+        }
+        struct stat st { };
+        const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+            && ((st.st_mode & 0777) == 0600 || ::fchmod(fd, 0600) == 0);
+        const int saved = errno;
+        ::close(fd);
+        if (!ok)
+            throw Error(Errc::BadArgument,
+                "challenge database " + file.string()
+                    + ": not a regular file that can be made mode 0600 (" + std::strerror(saved)
+                    + ")");
+    }
+
     struct StmtFinalize {
         void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
     };
@@ -55,6 +121,7 @@ CREATE INDEX IF NOT EXISTS cnsauth_sessions_retain ON cnsauth_sessions (retain_u
 struct SqliteChallengeStore::Impl {
     sqlite3* db = nullptr;
     NowFunction now;
+    MacKey key {};
     std::mutex mutex; // one connection, one statement sequence at a time
     StmtPtr begin, commit, rollback, purge, selectSession, upsertChallenge, clearChallenge,
         recordFailure, deleteSession;
@@ -72,6 +139,64 @@ struct SqliteChallengeStore::Impl {
         recordFailure.reset();
         deleteSession.reset();
         if (db != nullptr) sqlite3_close(db);
+        secureWipe(key.data(), key.size());
+    }
+
+    /// The store's HMAC key, generated on first use (inside the initialization transaction,
+    /// so concurrent first openers agree on one key).
+    void loadKey()
+    {
+        exec(kKeySchema);
+        {
+            StmtPtr select = prepare("SELECT hmac_key FROM cnsauth_store_key WHERE id = 1");
+            const int rc = sqlite3_step(select.get());
+            if (rc == SQLITE_ROW) {
+                if (sqlite3_column_bytes(select.get(), 0) != static_cast<int>(key.size()))
+                    throw Error(Errc::BadArgument, "challenge database: HMAC key damaged");
+                std::memcpy(key.data(), sqlite3_column_blob(select.get(), 0), key.size());
+                return;
+            }
+            if (rc != SQLITE_DONE) fail("read HMAC key");
+        }
+        if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1)
+            throw Error(Errc::Internal, "RAND_priv_bytes failed");
+        StmtPtr insert = prepare("INSERT INTO cnsauth_store_key (id, hmac_key) VALUES (1, ?1)");
+        if (sqlite3_bind_blob(
+                insert.get(), 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT)
+            != SQLITE_OK)
+            fail("bind HMAC key");
+        run(insert.get(), "store HMAC key");
+    }
+
+    /// Schema 1 -> 2: every raw session ID becomes its HMAC. Failure counters survive, so an
+    /// upgrade gives nobody fresh attempts.
+    void migrateFromVersion1()
+    {
+        exec("ALTER TABLE cnsauth_sessions RENAME TO cnsauth_sessions_v1");
+        exec("DROP INDEX IF EXISTS cnsauth_sessions_retain");
+        exec(kSchema);
+        StmtPtr select
+            = prepare("SELECT session_id, challenge, origin, context, issued_at, expires_at, "
+                      "failed_attempts, retain_until FROM cnsauth_sessions_v1");
+        StmtPtr insert = prepare(
+            "INSERT OR REPLACE INTO cnsauth_sessions (session_mac, challenge, origin, context, "
+            "issued_at, expires_at, failed_attempts, retain_until) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        int rc = 0;
+        while ((rc = sqlite3_step(select.get())) == SQLITE_ROW) {
+            const auto* id = static_cast<const char*>(sqlite3_column_blob(select.get(), 0));
+            const auto n = static_cast<std::size_t>(sqlite3_column_bytes(select.get(), 0));
+            const Mac mac = sessionMac(key, std::string_view(id == nullptr ? "" : id, n));
+            sqlite3_bind_blob(
+                insert.get(), 1, mac.data(), static_cast<int>(mac.size()), SQLITE_TRANSIENT);
+            for (int c = 1; c < 8; ++c)
+                sqlite3_bind_value(insert.get(), c + 1, sqlite3_column_value(select.get(), c));
+            run(insert.get(), "migrate session");
+        }
+        if (rc != SQLITE_DONE) fail("read version 1 sessions");
+        select.reset();
+        insert.reset();
+        exec("DROP TABLE cnsauth_sessions_v1");
     }
 
     /// WAL, synchronous=FULL, busy timeout, schema check and creation.
@@ -91,24 +216,41 @@ struct SqliteChallengeStore::Impl {
         }
         // FULL: a taken challenge must stay taken after a power loss (single use, §2).
         exec("PRAGMA synchronous=FULL");
+        // Deleted content (taken challenges, migrated raw session IDs) is overwritten.
+        exec("PRAGMA secure_delete=ON");
         {
             StmtPtr version = prepare("PRAGMA user_version");
             if (sqlite3_step(version.get()) != SQLITE_ROW) fail("read user_version");
             const int v = sqlite3_column_int(version.get(), 0);
-            if (v != 0 && v != kSchemaVersion)
+            if (v != 0 && v != 1 && v != kSchemaVersion)
                 throw Error(Errc::BadArgument,
                     "challenge database " + file.string() + " has schema version "
-                        + std::to_string(v) + ", expected " + std::to_string(kSchemaVersion));
+                        + std::to_string(v) + ", this version reads 1 (migrated) and "
+                        + std::to_string(kSchemaVersion));
         }
         exec("BEGIN IMMEDIATE");
+        bool migrated = false;
         try {
-            exec(kSchema);
-            exec("PRAGMA user_version = 1");
+            loadKey();
+            // Read again under the write lock: another process may have just migrated.
+            StmtPtr version = prepare("PRAGMA user_version");
+            if (sqlite3_step(version.get()) != SQLITE_ROW) fail("read user_version");
+            const int v = sqlite3_column_int(version.get(), 0);
+            version.reset();
+            if (v == 1) {
+                migrateFromVersion1();
+                migrated = true;
+            } else {
+                exec(kSchema);
+            }
+            exec("PRAGMA user_version = 2");
             exec("COMMIT");
         } catch (...) {
             sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
             throw;
         }
+        // The old raw IDs may still sit in WAL frames: write them back and empty the WAL.
+        if (migrated) exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
     [[noreturn]] void fail(const std::string& what) const
@@ -143,12 +285,13 @@ struct SqliteChallengeStore::Impl {
         if (rc != SQLITE_DONE) fail(what);
     }
 
+    /// Binds HMAC(key, session ID): the only form in which a session ID reaches the file.
     void bindSession(sqlite3_stmt* s, int index, std::string_view sessionId)
     {
-        if (sqlite3_bind_blob(
-                s, index, sessionId.data(), static_cast<int>(sessionId.size()), SQLITE_TRANSIENT)
+        const Mac mac = sessionMac(key, sessionId);
+        if (sqlite3_bind_blob(s, index, mac.data(), static_cast<int>(mac.size()), SQLITE_TRANSIENT)
             != SQLITE_OK)
-            fail("bind session ID");
+            fail("bind session MAC");
     }
 
     void bindText(sqlite3_stmt* s, int index, std::string_view text)
@@ -208,6 +351,13 @@ SqliteChallengeStore::SqliteChallengeStore(const std::filesystem::path& file, No
     : impl_(std::make_unique<Impl>())
 {
     impl_->now = std::move(now);
+    if (isFileDatabase(file)) {
+        // Created (or tightened) 0600 by us whatever the umask; SQLite gives the -wal and -shm
+        // files the main file's mode, and existing ones of an older version are tightened too.
+        restrictMode(file, true);
+        restrictMode(file.string() + "-wal", false);
+        restrictMode(file.string() + "-shm", false);
+    }
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(file.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)
         throw Error(Errc::BadArgument,
@@ -228,22 +378,24 @@ SqliteChallengeStore::SqliteChallengeStore(const std::filesystem::path& file, No
     impl_->purge = impl_->prepare("DELETE FROM cnsauth_sessions WHERE retain_until < ?1");
     impl_->selectSession = impl_->prepare(
         "SELECT challenge, origin, context, issued_at, expires_at, failed_attempts "
-        "FROM cnsauth_sessions WHERE session_id = ?1");
+        "FROM cnsauth_sessions WHERE session_mac = ?1");
     impl_->upsertChallenge = impl_->prepare(
-        "INSERT INTO cnsauth_sessions (session_id, challenge, origin, context, issued_at, "
+        "INSERT INTO cnsauth_sessions (session_mac, challenge, origin, context, issued_at, "
         "expires_at, failed_attempts, retain_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) "
-        "ON CONFLICT (session_id) DO UPDATE SET challenge = excluded.challenge, "
+        "ON CONFLICT (session_mac) DO UPDATE SET challenge = excluded.challenge, "
         "origin = excluded.origin, context = excluded.context, issued_at = excluded.issued_at, "
         "expires_at = excluded.expires_at, "
         "retain_until = max(retain_until, excluded.retain_until)");
-    impl_->clearChallenge
-        = impl_->prepare("UPDATE cnsauth_sessions SET challenge = NULL WHERE session_id = ?1");
+    // Get-and-delete and charge the attempt, in take()'s IMMEDIATE transaction.
+    impl_->clearChallenge = impl_->prepare(
+        "UPDATE cnsauth_sessions SET challenge = NULL, failed_attempts = failed_attempts + 1, "
+        "retain_until = max(retain_until, ?2) WHERE session_mac = ?1");
     impl_->recordFailure = impl_->prepare(
-        "INSERT INTO cnsauth_sessions (session_id, failed_attempts, retain_until) "
-        "VALUES (?1, 1, ?2) ON CONFLICT (session_id) DO UPDATE SET challenge = NULL, "
+        "INSERT INTO cnsauth_sessions (session_mac, failed_attempts, retain_until) "
+        "VALUES (?1, 1, ?2) ON CONFLICT (session_mac) DO UPDATE SET challenge = NULL, "
         "failed_attempts = failed_attempts + 1, "
         "retain_until = max(retain_until, excluded.retain_until) RETURNING failed_attempts");
-    impl_->deleteSession = impl_->prepare("DELETE FROM cnsauth_sessions WHERE session_id = ?1");
+    impl_->deleteSession = impl_->prepare("DELETE FROM cnsauth_sessions WHERE session_mac = ?1");
 }
 
 SqliteChallengeStore::~SqliteChallengeStore() = default;
@@ -309,14 +461,17 @@ TakeResult SqliteChallengeStore::take(std::string_view sessionId)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) d.fail("read session");
     if (rc == SQLITE_DONE) return { TakeStatus::Missing, std::nullopt };
 
-    if (live) { // get-and-delete before anything else looks at it
-        d.bindSession(d.clearChallenge.get(), 1, sessionId);
-        d.run(d.clearChallenge.get(), "delete challenge");
-    }
-    tx.commit();
+    // A dropped session has no live challenge (issue() refuses, the charging take cleared it).
     if (record.failedAttempts >= kMaxFailedAttempts)
         return { TakeStatus::TooManyAttempts, std::nullopt };
-    if (!live) return { TakeStatus::Missing, std::nullopt };
+    if (!live) return { TakeStatus::Missing, std::nullopt }; // nothing to write: rolls back
+    // Get-and-delete and count the attempt in the same transaction, before anything else looks
+    // at the challenge: parallel attempts cannot exceed kMaxFailedAttempts.
+    d.bindSession(d.clearChallenge.get(), 1, sessionId);
+    d.bindTime(d.clearChallenge.get(), 2, t + kSessionRetention);
+    d.run(d.clearChallenge.get(), "take challenge");
+    tx.commit();
+    ++record.failedAttempts;
     if (t >= record.expiresAt) return { TakeStatus::Expired, std::move(record) };
     return { TakeStatus::Taken, std::move(record) };
 }

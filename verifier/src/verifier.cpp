@@ -51,6 +51,8 @@ std::string_view failureCodeName(FailureCode code) noexcept
         return "POLICY";
     case FailureCode::WeakKey:
         return "WEAK_KEY";
+    case FailureCode::WeakSignatureAlgorithm:
+        return "WEAK_SIGNATURE_ALGORITHM";
     case FailureCode::Revoked:
         return "REVOKED";
     case FailureCode::RevocationUnavailable:
@@ -72,10 +74,10 @@ std::string_view revocationMethodName(RevocationEvidence::Method method) noexcep
         return "crl";
     case RevocationEvidence::Method::Ocsp:
         return "ocsp";
-    case RevocationEvidence::Method::Unchecked:
-        return "unchecked";
+    case RevocationEvidence::Method::CrlGrace:
+        return "crl-grace";
     }
-    return "unchecked";
+    return "crl";
 }
 
 Outcome Outcome::success(VerifiedHolder holder)
@@ -225,10 +227,99 @@ namespace {
         return out;
     }
 
+    std::string objectName(const ASN1_OBJECT* oid)
+    {
+        char buf[96];
+        const int n = OBJ_obj2txt(buf, sizeof buf, oid, 0);
+        return n > 0 && static_cast<std::size_t>(n) < sizeof buf ? std::string(buf)
+                                                                 : std::string("?");
+    }
+
+    bool allowedDigest(int nid)
+    {
+        return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
+    }
+
+    /// nullopt when `alg` is on the signature allowlist: RSA PKCS#1 v1.5, RSASSA-PSS (hash and
+    /// MGF1 hash) or ECDSA, each with SHA-256, SHA-384 or SHA-512. Else what is wrong with it.
+    std::optional<std::string> signatureAlgorithmProblem(const X509_ALGOR* alg)
+    {
+        if (alg == nullptr || alg->algorithm == nullptr)
+            return std::string("no signature algorithm");
+        switch (OBJ_obj2nid(alg->algorithm)) {
+        case NID_sha256WithRSAEncryption:
+        case NID_sha384WithRSAEncryption:
+        case NID_sha512WithRSAEncryption:
+        case NID_ecdsa_with_SHA256:
+        case NID_ecdsa_with_SHA384:
+        case NID_ecdsa_with_SHA512:
+            return std::nullopt;
+        case NID_rsassaPss: {
+            // RFC 4055 §3.1: absent parameters mean SHA-1 and MGF1 with SHA-1.
+            if (alg->parameter == nullptr || alg->parameter->type != V_ASN1_SEQUENCE)
+                return std::string("RSASSA-PSS without parameters (SHA-1 defaults)");
+            auto* pss = static_cast<RSA_PSS_PARAMS*>(
+                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg->parameter));
+            if (pss == nullptr) return std::string("RSASSA-PSS with unreadable parameters");
+            const int md = pss->hashAlgorithm != nullptr
+                ? OBJ_obj2nid(pss->hashAlgorithm->algorithm)
+                : NID_sha1;
+            const bool mgf1 = pss->maskGenAlgorithm == nullptr
+                || OBJ_obj2nid(pss->maskGenAlgorithm->algorithm) == NID_mgf1;
+            const int mgfMd = pss->maskGenAlgorithm == nullptr ? NID_sha1
+                : pss->maskHash != nullptr ? OBJ_obj2nid(pss->maskHash->algorithm)
+                                           : NID_undef;
+            RSA_PSS_PARAMS_free(pss);
+            if (!allowedDigest(md))
+                return "RSASSA-PSS with " + std::string(OBJ_nid2sn(md)) + " (not allowed)";
+            if (!mgf1 || !allowedDigest(mgfMd))
+                return std::string("RSASSA-PSS with a mask generation other than MGF1 with "
+                                   "SHA-256/384/512 (not allowed)");
+            return std::nullopt;
+        }
+        default:
+            return objectName(alg->algorithm)
+                + " (not allowed: only RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA with "
+                  "SHA-256/384/512)";
+        }
+    }
+
     bool crlFresh(X509_CRL* crl, TimePoint now)
     {
         const auto next = ossl::toTimePoint(X509_CRL_get0_nextUpdate(crl));
         return next && *next > now;
+    }
+
+    /// nullopt when `crl` is acceptable as revocation data about certificates of `issuer`
+    /// (whose subject is `cert`'s issuer name): issued under that name, signed by that CA's
+    /// key with an allowed algorithm, a complete (not delta) CRL, thisUpdate not beyond
+    /// `latest`, a nextUpdate not before it. Else why not. Times are not judged against
+    /// nextUpdate here: staleness is the revocation pass's business (and the grace's).
+    std::optional<std::string> crlProblem(X509_CRL* crl, X509* cert, X509* issuer, TimePoint latest)
+    {
+        const std::optional<std::string> problem = [&]() -> std::optional<std::string> {
+            if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0)
+                return "issued by " + ossl::nameText(X509_CRL_get_issuer(crl))
+                    + ", not by the certificate's issuer";
+            const X509_ALGOR* outer = nullptr;
+            X509_CRL_get0_signature(crl, nullptr, &outer);
+            // X509_CRL_verify below also refuses differing inner and outer algorithms.
+            if (auto weak = signatureAlgorithmProblem(outer)) return "signature algorithm " + *weak;
+            if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
+                return std::string("signature does not verify with the issuing CA's key");
+            if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0)
+                return std::string("a delta CRL (only complete CRLs are used)");
+            const auto thisUpdate = ossl::toTimePoint(X509_CRL_get0_lastUpdate(crl));
+            if (!thisUpdate) return std::string("thisUpdate unreadable");
+            if (*thisUpdate > latest)
+                return "thisUpdate " + ossl::isoTime(*thisUpdate) + " is in the future";
+            const auto nextUpdate = ossl::toTimePoint(X509_CRL_get0_nextUpdate(crl));
+            if (!nextUpdate) return std::string("no nextUpdate");
+            if (*nextUpdate < *thisUpdate) return std::string("nextUpdate before thisUpdate");
+            return std::nullopt;
+        }();
+        ERR_clear_error();
+        return problem;
     }
 
     /// The newest CRL of `crls` issued for `cert` by `issuer` (name match and signature).
@@ -237,6 +328,9 @@ namespace {
         X509_CRL* best = nullptr;
         for (X509_CRL* crl : crls) {
             if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) continue;
+            const X509_ALGOR* alg = nullptr;
+            X509_CRL_get0_signature(crl, nullptr, &alg);
+            if (signatureAlgorithmProblem(alg)) continue;
             if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) continue;
             if (best == nullptr
                 || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_lastUpdate(best))
@@ -254,8 +348,9 @@ namespace {
         time_t latest = 0; ///< now + skew
         bool revocationPass = false;
         std::vector<int> ocspGood; ///< depths with a good OCSP answer
-        bool allowUnavailable = false;
-        std::vector<int> unchecked; ///< depths whose missing revocation data was tolerated
+        TimePoint now; ///< the verifier's clock, for the revocation grace
+        seconds grace { 0 }; ///< VerifierConfig::revocationGrace
+        std::vector<int> inGrace; ///< depths checked with a CRL past nextUpdate, within grace
     };
 
     bool revocationDataProblem(int err)
@@ -304,6 +399,17 @@ namespace {
                 return 1;
             break;
         }
+        case X509_V_ERR_CRL_HAS_EXPIRED: { // bounded grace: nextUpdate + grace > now
+            X509_CRL* crl = X509_STORE_CTX_get0_current_crl(ctx);
+            const auto next
+                = crl != nullptr ? ossl::toTimePoint(X509_CRL_get0_nextUpdate(crl)) : std::nullopt;
+            if (st->revocationPass && next && *next + st->grace > st->now) {
+                if (std::find(st->inGrace.begin(), st->inGrace.end(), depth) == st->inGrace.end())
+                    st->inGrace.push_back(depth);
+                return 1;
+            }
+            break;
+        }
         default:
             break;
         }
@@ -314,16 +420,14 @@ namespace {
             if (depth == last) return 1;
             if (std::find(st->ocspGood.begin(), st->ocspGood.end(), depth) != st->ocspGood.end())
                 return 1;
-            if (st->allowUnavailable) {
-                st->unchecked.push_back(depth);
-                return 1;
-            }
         }
         return 0;
     }
 
+    /// A downloaded CRL that passed crlProblem() for the issuing CA it is cached under.
     struct CachedCrl {
         ossl::CrlPtr crl;
+        TimePoint thisUpdate;
         TimePoint nextUpdate;
     };
 
@@ -375,6 +479,8 @@ struct Verifier::Impl {
     std::vector<ossl::CrlPtr> fileCrls;
 
     mutable std::mutex mutex; // guards crlCache and ocspClient
+    /// Keyed by distribution point URL and the issuing CA's SHA-256, so a CRL verified for one
+    /// CA is never offered for another.
     mutable std::map<std::string, CachedCrl> crlCache;
     mutable std::shared_ptr<OcspClient> ocspClient;
 
@@ -395,6 +501,7 @@ struct Verifier::Impl {
     std::optional<Failure> checkSignature(
         const Subject& s, ByteView signature, const SessionState& session) const;
     std::optional<Failure> checkPathAndProfile(Subject& s) const;
+    std::optional<Failure> checkSignatureAlgorithms(const Subject& s) const;
     std::optional<Failure> checkRevocation(Subject& s) const;
     std::optional<Failure> bindIdentity(Subject& s, const ExpectedIdentity& expected) const;
     VerifiedHolder holderOf(Subject& s) const;
@@ -402,7 +509,10 @@ struct Verifier::Impl {
     ossl::X509StackPtr buildPath(Subject& s, STACK_OF(X509_CRL) * crls, int& err, int& depth) const;
 
     std::shared_ptr<OcspClient> ocsp() const;
-    std::vector<ossl::CrlPtr> fetchCrls(X509* cert, TimePoint now) const;
+    /// Downloaded CRLs for `cert` (issued by `issuer`), through the cache; why answers were
+    /// refused goes to `notes`.
+    std::vector<ossl::CrlPtr> fetchCrls(
+        X509* cert, X509* issuer, TimePoint now, std::string& notes) const;
 };
 
 namespace {
@@ -462,6 +572,9 @@ Verifier::Verifier(VerifierConfig config)
     }
     if (config.clockSkew < seconds(0) || config.clockSkew > seconds(3600))
         throw Error(Errc::BadArgument, "clock skew must be 0 to 3600 seconds");
+    if (config.revocationGrace < seconds(0)
+        || config.revocationGrace > VerifierConfig::kMaxRevocationGrace)
+        throw Error(Errc::BadArgument, "revocation grace must be 0 to 604800 seconds (7 days)");
     d.anchors = loadCertificates(config.trustAnchors, "trust anchor");
     if (d.anchors.empty()) throw Error(Errc::BadArgument, "no trust anchor configured");
     d.intermediates = loadCertificates(config.intermediates, "intermediate");
@@ -470,8 +583,16 @@ Verifier::Verifier(VerifierConfig config)
         auto crls = ossl::readCrls(ossl::readFile(path));
         if (crls.empty())
             throw Error(Errc::BadArgument, "CRL file " + path.string() + " holds no CRL");
-        for (auto& c : crls)
+        for (auto& c : crls) {
+            const X509_ALGOR* alg = nullptr;
+            X509_CRL_get0_signature(c.get(), nullptr, &alg);
+            if (auto weak = signatureAlgorithmProblem(alg))
+                throw Error(Errc::BadArgument,
+                    "CRL file " + path.string() + " ("
+                        + ossl::nameText(X509_CRL_get_issuer(c.get())) + "): signature algorithm "
+                        + *weak);
             d.fileCrls.push_back(std::move(c));
+        }
     }
     d.store.reset(X509_STORE_new());
     if (!d.store) throw Error(Errc::Internal, "X509_STORE_new failed");
@@ -507,17 +628,24 @@ std::shared_ptr<OcspClient> Verifier::Impl::ocsp() const
     return ocspClient;
 }
 
-std::vector<ossl::CrlPtr> Verifier::Impl::fetchCrls(X509* cert, TimePoint t) const
+std::vector<ossl::CrlPtr> Verifier::Impl::fetchCrls(
+    X509* cert, X509* issuer, TimePoint t, std::string& notes) const
 {
     std::vector<ossl::CrlPtr> out;
+    const std::string issuerHash = ossl::sha256Hex(issuer);
     for (const std::string& url : crlUrls(cert)) {
+        const std::string key = url + " " + issuerHash;
+        ossl::CrlPtr cached; // the verified CRL we have, possibly past nextUpdate
         {
             const std::lock_guard lock(mutex);
-            const auto it = crlCache.find(url);
-            if (it != crlCache.end() && it->second.nextUpdate > t) {
+            const auto it = crlCache.find(key);
+            if (it != crlCache.end()) {
                 X509_CRL_up_ref(it->second.crl.get());
-                out.emplace_back(it->second.crl.get());
-                return out;
+                cached.reset(it->second.crl.get());
+                if (it->second.nextUpdate > t) {
+                    out.push_back(std::move(cached));
+                    return out;
+                }
             }
         }
         std::optional<Bytes> data;
@@ -526,17 +654,39 @@ std::vector<ossl::CrlPtr> Verifier::Impl::fetchCrls(X509* cert, TimePoint t) con
         } catch (...) {
             data.reset(); // a failing hook is an unavailable CRL
         }
-        if (!data) continue;
-        auto crls = ossl::readCrls(*data);
-        if (crls.size() != 1) continue;
-        const auto next = ossl::toTimePoint(X509_CRL_get0_nextUpdate(crls.front().get()));
-        if (next) {
+        std::string refused;
+        if (!data) {
+            refused = "no answer";
+        } else if (auto crls = ossl::readCrls(*data); crls.size() != 1) {
+            refused = std::to_string(crls.size()) + " CRLs in the answer, expected one";
+        } else if (auto problem
+            = crlProblem(crls.front().get(), cert, issuer, t + config.clockSkew)) {
+            refused = *problem;
+        } else {
+            const TimePoint thisUpdate
+                = *ossl::toTimePoint(X509_CRL_get0_lastUpdate(crls.front().get()));
+            const TimePoint nextUpdate
+                = *ossl::toTimePoint(X509_CRL_get0_nextUpdate(crls.front().get()));
             const std::lock_guard lock(mutex);
-            X509_CRL_up_ref(crls.front().get());
-            crlCache[url] = CachedCrl { ossl::CrlPtr(crls.front().get()), *next };
+            // Compared with the entry as it is now: another thread may have cached a newer one.
+            const auto it = crlCache.find(key);
+            if (it != crlCache.end() && thisUpdate < it->second.thisUpdate) {
+                refused
+                    = "older than the cached CRL (thisUpdate " + ossl::isoTime(thisUpdate) + ")";
+            } else {
+                // Verified: only now may it enter the cache (and replace an older one).
+                X509_CRL_up_ref(crls.front().get());
+                crlCache[key]
+                    = CachedCrl { ossl::CrlPtr(crls.front().get()), thisUpdate, nextUpdate };
+                out.push_back(std::move(crls.front()));
+                return out;
+            }
         }
-        out.push_back(std::move(crls.front()));
-        return out;
+        notes += "; CRL from " + printable(url, 80) + " refused: " + refused;
+        if (cached) { // stale but verified: the revocation pass applies the grace
+            out.push_back(std::move(cached));
+            return out;
+        }
     }
     return out;
 }
@@ -690,7 +840,8 @@ std::optional<Failure> Verifier::Impl::checkPathAndProfile(Subject& s) const
 {
     s.cb.earliest = ossl::toTimeT(s.t - config.clockSkew);
     s.cb.latest = ossl::toTimeT(s.t + config.clockSkew);
-    s.cb.allowUnavailable = config.allowRevocationUnavailable;
+    s.cb.now = s.t;
+    s.cb.grace = config.revocationGrace;
     s.untrusted.reset(sk_X509_new_null());
     if (!s.untrusted) throw std::bad_alloc();
     // The presented intermediates and the configured ones are untrusted path-building hints.
@@ -725,6 +876,7 @@ std::optional<Failure> Verifier::Impl::checkPathAndProfile(Subject& s) const
     if (s.chainLength < 2)
         return s.fail(FailureCode::UntrustedCertificate,
             "the card certificate is itself a trust anchor (anchors must be CAs)");
+    if (auto weak = checkSignatureAlgorithms(s)) return weak;
     X509* leaf = s.leaf.get();
     X509* issuerCa = sk_X509_value(s.chain.get(), 1);
 
@@ -766,12 +918,27 @@ std::optional<Failure> Verifier::Impl::checkPathAndProfile(Subject& s) const
     return std::nullopt;
 }
 
+std::optional<Failure> Verifier::Impl::checkSignatureAlgorithms(const Subject& s) const
+{
+    // Every signature of the path; the anchor's own self-signature is not (it is pinned).
+    for (int i = 0; i + 1 < s.chainLength; ++i) {
+        X509* cert = sk_X509_value(s.chain.get(), i);
+        const X509_ALGOR* alg = nullptr;
+        X509_get0_signature(nullptr, &alg, cert);
+        if (auto weak = signatureAlgorithmProblem(alg))
+            return s.fail(FailureCode::WeakSignatureAlgorithm,
+                "depth " + std::to_string(i) + " (" + ossl::nameText(X509_get_subject_name(cert))
+                    + ") is signed with " + *weak);
+    }
+    return std::nullopt;
+}
+
 std::optional<Failure> Verifier::Impl::checkRevocation(Subject& s) const
 {
     STACK_OF(X509)* chain = s.chain.get();
     const int chainLength = s.chainLength;
     s.evidence.resize(static_cast<std::size_t>(chainLength - 1));
-    std::string ocspNotes;
+    std::string notes;
     for (int i = 0; i + 1 < chainLength; ++i) {
         X509* cert = sk_X509_value(chain, i);
         RevocationEvidence& ev = s.evidence[static_cast<std::size_t>(i)];
@@ -800,7 +967,7 @@ std::optional<Failure> Verifier::Impl::checkRevocation(Subject& s) const
             return s.fail(FailureCode::Revoked,
                 "depth " + std::to_string(i) + ": " + answer.detail + " (" + url + ")");
         case detail::OcspAnswer::Status::Unusable:
-            ocspNotes += "; depth " + std::to_string(i) + ": " + answer.detail;
+            notes += "; depth " + std::to_string(i) + ": " + answer.detail;
             break;
         }
     }
@@ -814,9 +981,10 @@ std::optional<Failure> Verifier::Impl::checkRevocation(Subject& s) const
             if (std::find(s.cb.ocspGood.begin(), s.cb.ocspGood.end(), i) != s.cb.ocspGood.end())
                 continue;
             X509* cert = sk_X509_value(chain, i);
-            X509_CRL* have = crlFor(crlList, cert, sk_X509_value(chain, i + 1));
+            X509* issuer = sk_X509_value(chain, i + 1);
+            X509_CRL* have = crlFor(crlList, cert, issuer);
             if (have != nullptr && crlFresh(have, s.t)) continue;
-            for (auto& c : fetchCrls(cert, s.t))
+            for (auto& c : fetchCrls(cert, issuer, s.t, notes))
                 fetched.push_back(std::move(c));
         }
         for (const auto& c : fetched)
@@ -840,20 +1008,18 @@ std::optional<Failure> Verifier::Impl::checkRevocation(Subject& s) const
             + std::to_string(depth) + ")";
         if (err == X509_V_ERR_CERT_REVOKED) return s.fail(FailureCode::Revoked, "CRL: " + what);
         if (revocationDataProblem(err))
-            return s.fail(FailureCode::RevocationUnavailable, "CRL: " + what + ocspNotes);
+            return s.fail(FailureCode::RevocationUnavailable, "CRL: " + what + notes);
         return s.fail(FailureCode::UntrustedCertificate, "revocation pass: " + what);
     }
     for (int i = 0; i + 1 < chainLength; ++i) {
         RevocationEvidence& ev = s.evidence[static_cast<std::size_t>(i)];
         if (ev.method == RevocationEvidence::Method::Ocsp) continue;
-        if (std::find(s.cb.unchecked.begin(), s.cb.unchecked.end(), i) != s.cb.unchecked.end()) {
-            ev.method = RevocationEvidence::Method::Unchecked;
-            ev.source = "none available" + ocspNotes;
-            continue;
-        }
         X509* cert = sk_X509_value(chain, i);
         X509_CRL* crl = crlFor(crlList, cert, sk_X509_value(chain, i + 1));
-        ev.method = RevocationEvidence::Method::Crl;
+        const bool inGrace
+            = std::find(s.cb.inGrace.begin(), s.cb.inGrace.end(), i) != s.cb.inGrace.end();
+        ev.method
+            = inGrace ? RevocationEvidence::Method::CrlGrace : RevocationEvidence::Method::Crl;
         if (crl != nullptr) {
             ev.source = ossl::nameText(X509_CRL_get_issuer(crl));
             ev.thisUpdate = ossl::isoTime(X509_CRL_get0_lastUpdate(crl));
@@ -995,12 +1161,12 @@ Outcome Verifier::verify(ChallengeStore& store, std::string_view sessionId,
         return Outcome::failure(
             makeFailure(FailureCode::Internal, std::string("challenge store: ") + e.what()));
     }
+    // take() already counted this attempt as a failure (before any cryptography, in the same
+    // atomic step as the get-and-delete), so parallel attempts cannot exceed the limit; a
+    // success forgets the count (endSession below).
     auto countFailure = [&](Failure f) {
-        try {
-            f.sessionDropped = store.recordFailure(sessionId) >= ChallengeStore::kMaxFailedAttempts;
-        } catch (const std::exception& e) {
-            f.reason += std::string(" (failure not recorded: ") + e.what() + ")";
-        }
+        f.sessionDropped
+            = taken.record && taken.record->failedAttempts >= ChallengeStore::kMaxFailedAttempts;
         return Outcome::failure(std::move(f));
     };
     switch (taken.status) {

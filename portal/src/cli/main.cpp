@@ -65,8 +65,9 @@ constexpr const char* kServeUsage = R"(Usage: tscns-portal serve [OPTIONS]
                          without one, card login is off
   --crl FILE             CRL (PEM or DER), repeatable
   --rsa1024-ca FILE      CA known to have issued RSA-1024 cards, repeatable
-  --allow-revocation-unavailable
-                         accept cards when no CRL/OCSP answer exists (testing only)
+  --crl-grace SECONDS     use a verified CRL up to SECONDS past its nextUpdate when no
+                         newer one is available (0-604800, default 0). Without any CRL
+                         or OCSP answer card login always fails closed
   --tscnsd-port N        the port of tscnsd the page calls (default 47123)
   --client-cert-listen HOST:PORT
                          also listen here for TLS client-certificate login (the browser
@@ -467,9 +468,9 @@ HttpRequest toRequest(const httplib::Request& in)
 
 int serve(int argc, char** argv)
 {
-    const std::vector<std::string> flags = { "help", "allow-revocation-unavailable" };
+    const std::vector<std::string> flags = { "help" };
     const std::vector<std::string> values
-        = { "config", "listen", "origin", "db", "tls-cert", "tls-key", "cns-ca", "crl",
+        = { "config", "listen", "origin", "db", "tls-cert", "tls-key", "cns-ca", "crl", "crl-grace",
               "rsa1024-ca", "tscnsd-port", "sms-gateway", "sms-gateway-token-file", "ip-limit",
               "threads", "client-cert-listen", "client-cert-origin" };
     Args a = parseArgs(argc, argv, 2, flags, values);
@@ -478,6 +479,10 @@ int serve(int argc, char** argv)
         return 0;
     }
     a = withConfig(a);
+    if (a.has("allow-revocation-unavailable"))
+        throw Error(Errc::BadArgument,
+            "allow-revocation-unavailable was removed: revocation always fails closed without "
+            "data; \"crl-grace\" (seconds) bounds how long a stale verified CRL may be used");
     for (const auto& [k, v] : a.values)
         if (std::find(values.begin(), values.end(), k) == values.end()
             && std::find(flags.begin(), flags.end(), k) == flags.end())
@@ -517,7 +522,17 @@ int serve(int argc, char** argv)
             vc.crlFiles.emplace_back(f);
         for (const auto& f : a.all("rsa1024-ca"))
             vc.rsa1024IssuingCas.emplace_back(f);
-        vc.allowRevocationUnavailable = a.has("allow-revocation-unavailable");
+        if (a.has("crl-grace")) {
+            const std::string g = a.get("crl-grace");
+            char* end = nullptr;
+            const long long v = std::strtoll(g.c_str(), &end, 10);
+            const auto max = verifier::VerifierConfig::kMaxRevocationGrace.count();
+            if (g.empty() || *end != '\0' || v < 0 || v > max)
+                throw Error(Errc::BadArgument,
+                    "--crl-grace needs 0 to " + std::to_string(max) + " seconds, not \"" + g
+                        + "\"");
+            vc.revocationGrace = std::chrono::seconds(v);
+        }
         verifier = std::make_unique<verifier::Verifier>(std::move(vc));
     }
 

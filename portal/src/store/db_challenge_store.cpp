@@ -64,14 +64,17 @@ TakeResult DbChallengeStore::take(std::string_view sessionId)
 {
     checkSessionId(sessionId);
     const std::string id(sessionId);
-    // Get-and-delete in one statement: of concurrent takes exactly one sees the challenge.
-    // RETURNING shows the new row, so the old challenge is moved to taken_challenge (SET
-    // expressions read the old row).
+    // Get-and-delete and charge the attempt in one statement (ChallengeStore::take): of
+    // concurrent takes exactly one sees the challenge, and no more than kMaxFailedAttempts
+    // verifications can start. RETURNING shows the new row, so the old challenge is moved to
+    // taken_challenge (SET expressions read the old row).
     const SqlResult r = db_.exec(
-        "UPDATE cnsauth_challenges SET taken_challenge = challenge, challenge = NULL"
+        "UPDATE cnsauth_challenges SET taken_challenge = challenge, challenge = NULL,"
+        " failed_attempts = cnsauth_challenges.failed_attempts + 1,"
+        " dropped = CASE WHEN cnsauth_challenges.failed_attempts + 1 >= $2 THEN 1 ELSE 0 END"
         " WHERE login_id = $1 AND dropped = 0 AND challenge IS NOT NULL"
         " RETURNING taken_challenge, origin, context, issued_at, expires_at, failed_attempts",
-        { id });
+        { id, std::int64_t { kMaxFailedAttempts } });
     TakeResult out;
     if (r.rows.empty()) {
         const SqlResult d

@@ -196,13 +196,15 @@ void challengeStore_singleUseAndThreeFailures(void** state)
             "and its origin");
         c.eq(first.record ? first.record->context : std::string(), "fse-login-2fa",
             "and its context");
+        c.eq(first.record ? first.record->failedAttempts : 0, 1,
+            "the take charged the attempt (ChallengeStore::take)");
         c.eq(f->challenges->take("login-a").status, verifier::TakeStatus::Missing, "single use");
         f->challenges->issue("login-a", "https://portal.test.example", "fse-login-2fa");
         f->now += 121'000;
-        c.eq(f->challenges->take("login-a").status, verifier::TakeStatus::Expired, "TTL 120 s");
-        c.eq(f->challenges->recordFailure("login-a"), 1, "one failure");
-        f->challenges->recordFailure("login-a");
-        c.eq(f->challenges->recordFailure("login-a"), 3, "three failures");
+        const auto expired = f->challenges->take("login-a");
+        c.eq(expired.status, verifier::TakeStatus::Expired, "TTL 120 s");
+        c.eq(expired.record ? expired.record->failedAttempts : 0, 2, "an expired take counts too");
+        c.eq(f->challenges->recordFailure("login-a"), 3, "a failure outside a take: three");
         c.throws(
             Errc::NotLoggedIn,
             [&] {

@@ -166,11 +166,12 @@ namespace {
     }
 
     /// Card A's certificate changed by `mutate`, signed again by `issuerKey`.
-    Bytes reissue(ByteView der, EVP_PKEY* issuerKey, const std::function<void(X509*)>& mutate)
+    Bytes reissue(ByteView der, EVP_PKEY* issuerKey, const std::function<void(X509*)>& mutate,
+        const EVP_MD* md = EVP_sha256())
     {
         X509Ptr x = fromDer(der);
         mutate(x.get());
-        if (X509_sign(x.get(), issuerKey, EVP_sha256()) <= 0) opensslFailed("X509_sign");
+        if (X509_sign(x.get(), issuerKey, md) <= 0) opensslFailed("X509_sign");
         return toDer(x.get());
     }
 
@@ -202,7 +203,8 @@ namespace {
 
     /// A CRL by `caCert`/`caKey` listing `revokedSerials` (hex), valid from..until.
     void writeCrl(const fs::path& out, X509* caCert, EVP_PKEY* caKey,
-        const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until)
+        const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until,
+        const EVP_MD* md = EVP_sha256())
     {
         CrlPtr crl(X509_CRL_new());
         if (!crl || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1
@@ -232,7 +234,7 @@ namespace {
         if (X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) != 1)
             opensslFailed("crlNumber");
         X509_CRL_sort(crl.get());
-        if (X509_CRL_sign(crl.get(), caKey, EVP_sha256()) <= 0) opensslFailed("X509_CRL_sign");
+        if (X509_CRL_sign(crl.get(), caKey, md) <= 0) opensslFailed("X509_CRL_sign");
         BioPtr b(BIO_new(BIO_s_mem()));
         PEM_write_bio_X509_CRL(b.get(), crl.get());
         char* data = nullptr;
@@ -241,11 +243,12 @@ namespace {
     }
 
     void writeCrl(const fs::path& out, const Card& ca, const std::vector<std::string>& revoked,
-        TimePoint from, TimePoint until)
+        TimePoint from, TimePoint until, CrlSigning signing = {})
     {
         const X509Ptr caCert = readCert(ca.ca());
-        const PkeyPtr caKey = readKey(ca.caKey());
-        writeCrl(out, caCert.get(), caKey.get(), revoked, from, until);
+        const PkeyPtr caKey = readKey((signing.signer != nullptr ? *signing.signer : ca).caKey());
+        writeCrl(out, caCert.get(), caKey.get(), revoked, from, until,
+            signing.sha1 ? EVP_sha1() : EVP_sha256());
     }
 
     void buildArtifacts(Artifacts& x)
@@ -288,6 +291,8 @@ namespace {
             replaceExtension(c, NID_crl_distribution_points,
                 ("URI:" + std::string(kCdpUrl)).c_str(), caCert.get());
         });
+        x.certSha1 = reissue(
+            x.a.certDer, caKey.get(), [](X509*) {}, EVP_sha1());
         x.certBadCn = reissue(
             x.a.certDer, caKey.get(), [](X509* c) { setCommonName(c, "RSSMRA80A01F205X"); });
 
@@ -328,10 +333,11 @@ namespace {
 } // namespace
 
 fs::path writeCaCrl(const Artifacts& x, const Card& ca, const std::string& name,
-    const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until)
+    const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until,
+    CrlSigning signing)
 {
     const fs::path out = x.root / name;
-    writeCrl(out, ca, revokedSerials, from, until);
+    writeCrl(out, ca, revokedSerials, from, until, signing);
     return out;
 }
 

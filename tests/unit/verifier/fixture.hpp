@@ -61,6 +61,7 @@ struct Artifacts {
     Bytes certEmailEku; ///< EKU emailProtection only
     Bytes certBadCn; ///< CN "RSSMRA80A01F205X" only (no card ID, no hash)
     Bytes certWithCdp; ///< crlDistributionPoints URI kCdpUrl
+    Bytes certSha1; ///< signed with sha1WithRSAEncryption
     // Three levels: CA A -> intermediate -> card A's key.
     Bytes intermediateDer;
     Bytes leafUnderIntermediate;
@@ -72,10 +73,17 @@ int artifactsSetup(void** state);
 int artifactsTeardown(void** state);
 const Artifacts& artifacts(void** state);
 
+/// How writeCaCrl signs: by default with the named CA's own key and SHA-256.
+struct CrlSigning {
+    const Card* signer = nullptr; ///< another card's CA key signs under `ca`'s name (a forgery)
+    bool sha1 = false; ///< sha1WithRSAEncryption
+};
+
 /// Writes DIR/name: a CRL by card `ca`'s test CA listing `revokedSerials` (hex), valid
 /// from..until.
 std::filesystem::path writeCaCrl(const Artifacts& x, const Card& ca, const std::string& name,
-    const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until);
+    const std::vector<std::string>& revokedSerials, TimePoint from, TimePoint until,
+    CrlSigning signing = {});
 
 /// A token signed with `keyPem` over signedMessage(origin, challenge, context).
 cnsauth::Token signToken(const std::filesystem::path& keyPem, ByteView certDer,

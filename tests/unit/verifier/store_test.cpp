@@ -8,12 +8,17 @@
 #include "tscns/verifier/memory_challenge_store.hpp"
 #include "tscns/verifier/sqlite_challenge_store.hpp"
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -192,8 +197,8 @@ void store_threeFailures_dropSession(void** state)
             (void)f->store->issue(kSession, kOrigin, kContext);
             const TakeResult r = f->store->take(kSession);
             c.eq(r.status, TakeStatus::Taken, "attempt " + std::to_string(i));
-            if (r.record) c.eq(r.record->failedAttempts, i - 1, "failures so far");
-            c.eq(f->store->recordFailure(kSession), i, "count");
+            // The take itself charged the attempt (before any verification ran).
+            if (r.record) c.eq(r.record->failedAttempts, i, "charged by the take");
         }
         c.eq(f->store->take(kSession).status, TakeStatus::TooManyAttempts, "dropped");
         c.throws(
@@ -245,8 +250,10 @@ void store_concurrentTakes_exactlyOneWinner(void** state)
     StoreFixture* f = fx(state);
     TSCNS_CHECK([&](Checker& c) {
         for (int round = 0; round < 20; ++round) {
-            (void)f->store->issue(kSession, kOrigin, kContext);
-            const auto results = race([&](int) { return f->store->take(kSession).status; });
+            // A session per round: every winning take charges an attempt.
+            const std::string sid = "race-" + std::to_string(round);
+            (void)f->store->issue(sid, kOrigin, kContext);
+            const auto results = race([&](int) { return f->store->take(sid).status; });
             int taken = 0;
             int missing = 0;
             for (TakeStatus s : results) {
@@ -268,9 +275,10 @@ void sqlite_concurrentConnections_exactlyOneWinner(void** state)
         for (int i = 0; i < 8; ++i)
             stores.push_back(f->open());
         for (int round = 0; round < 5; ++round) {
-            (void)f->store->issue(kSession, kOrigin, kContext);
+            const std::string sid = "race-" + std::to_string(round);
+            (void)f->store->issue(sid, kOrigin, kContext);
             const auto results = race(
-                [&](int i) { return stores[static_cast<std::size_t>(i)]->take(kSession).status; });
+                [&](int i) { return stores[static_cast<std::size_t>(i)]->take(sid).status; });
             int taken = 0;
             int missing = 0;
             for (TakeStatus s : results) {
@@ -280,6 +288,218 @@ void sqlite_concurrentConnections_exactlyOneWinner(void** state)
             c.eq(taken, 1, "one winner across connections, round " + std::to_string(round));
             c.eq(missing, 7, "no errors, round " + std::to_string(round));
         }
+    });
+}
+
+// 8 threads (on 8 connections for SQLite) keep trying to log in on one session, each attempt
+// failing: issue, take, (verification fails). However they interleave, at most 3 attempts ever
+// reach verification, and the count is exactly the number that did.
+void store_parallelFailingAttempts_neverExceedLimit(void** state)
+{
+    StoreFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        std::vector<std::unique_ptr<ChallengeStore>> extra;
+        std::vector<ChallengeStore*> stores;
+        for (int i = 0; i < 8; ++i) {
+            if (f->kind == Kind::Sqlite) {
+                extra.push_back(f->open());
+                stores.push_back(extra.back().get());
+            } else {
+                stores.push_back(f->store.get());
+            }
+        }
+        std::array<int, 8> reached {};
+        std::array<int, 8> errors {};
+        std::atomic<bool> go { false };
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i)
+            threads.emplace_back([&, i] {
+                const auto n = static_cast<std::size_t>(i);
+                while (!go.load())
+                    std::this_thread::yield();
+                for (int attempt = 0; attempt < 50; ++attempt) {
+                    try {
+                        (void)stores[n]->issue(kSession, kOrigin, kContext);
+                    } catch (const Error& e) {
+                        if (e.code() != Errc::NotLoggedIn) ++errors[n];
+                        break; // dropped
+                    } catch (...) {
+                        ++errors[n];
+                        break;
+                    }
+                    try {
+                        const TakeResult r = stores[n]->take(kSession);
+                        if (r.status == TakeStatus::Taken || r.status == TakeStatus::Expired)
+                            ++reached[n]; // a verification would run here, and fail
+                        if (r.status == TakeStatus::TooManyAttempts) break;
+                    } catch (...) {
+                        ++errors[n];
+                        break;
+                    }
+                }
+            });
+        go = true;
+        for (auto& t : threads)
+            t.join();
+        int total = 0;
+        for (std::size_t i = 0; i < reached.size(); ++i) {
+            total += reached[i];
+            c.eq(errors[i], 0, "no store errors in thread " + std::to_string(i));
+        }
+        c.eq(total, ChallengeStore::kMaxFailedAttempts, "exactly the limit reached verification");
+        c.eq(f->store->take(kSession).status, TakeStatus::TooManyAttempts, "dropped");
+        c.eq(f->store->recordFailure(kSession), total + 1, "counted exactly once each");
+    });
+}
+
+// N parallel failure reports (several connections for SQLite) count exactly N.
+void store_parallelRecordFailure_countsExactly(void** state)
+{
+    StoreFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        std::vector<std::unique_ptr<ChallengeStore>> extra;
+        for (int i = 0; i < 4 && f->kind == Kind::Sqlite; ++i)
+            extra.push_back(f->open());
+        std::array<std::vector<int>, 8> seen {};
+        std::atomic<bool> go { false };
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i)
+            threads.emplace_back([&, i] {
+                const auto n = static_cast<std::size_t>(i);
+                ChallengeStore& s = extra.empty() ? *f->store : *extra[n % extra.size()];
+                while (!go.load())
+                    std::this_thread::yield();
+                for (int k = 0; k < 5; ++k) {
+                    try {
+                        seen[n].push_back(s.recordFailure("parallel"));
+                    } catch (...) {
+                        seen[n].push_back(-1);
+                    }
+                }
+            });
+        go = true;
+        for (auto& t : threads)
+            t.join();
+        std::set<int> all;
+        std::size_t count = 0;
+        for (const auto& v : seen) {
+            count += v.size();
+            all.insert(v.begin(), v.end());
+        }
+        c.eq(count, 40, "40 reports");
+        c.eq(all.size(), 40, "40 distinct counts: no lost update");
+        c.that(!all.empty() && *all.begin() == 1 && *all.rbegin() == 40, "counts 1..40");
+    });
+}
+
+bool fileContains(const std::filesystem::path& p, std::string_view needle)
+{
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str().find(needle) != std::string::npos;
+}
+
+int modeOf(const std::filesystem::path& p)
+{
+    struct stat st { };
+    return ::stat(p.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+}
+
+constexpr std::string_view kBearer = "bearer-SESSION-ID-7f3a9c1e5b2d";
+
+void sqlite_file_privateAndWithoutSessionIds(void** state)
+{
+    StoreFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::filesystem::path db = f->dir / "private.sqlite";
+        const mode_t old = ::umask(0); // a permissive umask must not matter
+        std::unique_ptr<ChallengeStore> s;
+        try {
+            s = std::make_unique<SqliteChallengeStore>(db, f->clock());
+        } catch (...) {
+        }
+        ::umask(old);
+        c.that(s != nullptr, "opened with umask 0");
+        if (!s) return;
+        (void)s->issue(kBearer, kOrigin, kContext);
+        c.eq(s->take(kBearer).status, TakeStatus::Taken, "the store works by session ID");
+        (void)s->recordFailure(kBearer);
+        (void)s->issue(kBearer, kOrigin, kContext);
+        for (const char* suffix : { "", "-wal", "-shm" }) {
+            const std::filesystem::path p = db.string() + suffix;
+            c.eq(modeOf(p), 0600, p.filename().string() + " is mode 0600");
+            c.that(!fileContains(p, kBearer),
+                p.filename().string() + " does not contain the session ID");
+        }
+        s.reset(); // checkpoint into the main file
+        c.that(!fileContains(db, kBearer), "nor after the checkpoint");
+        c.eq(modeOf(db), 0600, "still 0600");
+        // An existing world-readable file is tightened.
+        ::chmod(db.c_str(), 0644);
+        c.noThrow([&] { s = std::make_unique<SqliteChallengeStore>(db, f->clock()); }, "reopen");
+        c.eq(modeOf(db), 0600, "tightened to 0600");
+        if (s) c.eq(s->take(kBearer).status, TakeStatus::Taken, "state kept across reopen");
+        s.reset();
+    });
+}
+
+// A schema 1 file (raw session IDs) is migrated in place: state kept, the raw IDs gone.
+void sqlite_version1File_migrated(void** state)
+{
+    StoreFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::filesystem::path db = f->dir / "v1.sqlite";
+        const std::int64_t nowMs
+            = std::chrono::duration_cast<std::chrono::milliseconds>(f->now.time_since_epoch())
+                  .count();
+        const std::string later = std::to_string(nowMs + 60'000);
+        const std::string retain = std::to_string(nowMs + 900'000);
+        const std::string sql = "PRAGMA user_version = 1;"
+                                "CREATE TABLE cnsauth_sessions (session_id BLOB PRIMARY KEY NOT "
+                                "NULL, challenge TEXT, origin TEXT, context TEXT, issued_at "
+                                "INTEGER, expires_at INTEGER, failed_attempts INTEGER NOT NULL "
+                                "DEFAULT 0, retain_until INTEGER NOT NULL) WITHOUT ROWID;"
+                                "CREATE INDEX cnsauth_sessions_retain ON cnsauth_sessions "
+                                "(retain_until);"
+                                "INSERT INTO cnsauth_sessions VALUES (CAST('"
+            + std::string(kBearer) + "' AS BLOB), '" + fixedChallenge(1) + "', '"
+            + std::string(kOrigin) + "', '" + std::string(kContext) + "', " + std::to_string(nowMs)
+            + ", " + later + ", 0, " + retain
+            + ");"
+              "INSERT INTO cnsauth_sessions VALUES (CAST('old-failing' AS BLOB), NULL, NULL, "
+              "NULL, NULL, NULL, 2, "
+            + retain + ");";
+        sqlite3* raw = nullptr;
+        const bool made = sqlite3_open(db.c_str(), &raw) == SQLITE_OK
+            && sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+        sqlite3_close(raw);
+        c.that(made, "version 1 file written");
+        c.that(fileContains(db, kBearer), "it holds the raw session ID");
+        std::unique_ptr<ChallengeStore> s;
+        c.noThrow([&] { s = std::make_unique<SqliteChallengeStore>(db, f->clock()); }, "migrated");
+        if (!s) return;
+        const TakeResult r = s->take(kBearer);
+        c.eq(r.status, TakeStatus::Taken, "the live challenge survives");
+        if (r.record) c.eq(r.record->challenge, fixedChallenge(1), "same challenge");
+        (void)s->issue("old-failing", kOrigin, kContext);
+        const TakeResult third = s->take("old-failing");
+        if (third.record) c.eq(third.record->failedAttempts, 3, "failure count survives");
+        c.throws(
+            Errc::NotLoggedIn, [&] { (void)s->issue("old-failing", kOrigin, kContext); },
+            "dropped at 3, as before the upgrade");
+        s.reset();
+        c.that(!fileContains(db, kBearer), "the raw session ID is gone from the file");
+        c.that(!fileContains(db.string() + "-wal", kBearer), "and from the WAL");
+        raw = nullptr;
+        const bool newer = sqlite3_open(db.c_str(), &raw) == SQLITE_OK
+            && sqlite3_exec(raw, "PRAGMA user_version = 9", nullptr, nullptr, nullptr) == SQLITE_OK;
+        sqlite3_close(raw);
+        c.that(newer, "version set to 9");
+        c.throws(
+            Errc::BadArgument, [&] { SqliteChallengeStore s9(db); }, "an unknown version refused",
+            "schema version 9");
     });
 }
 
@@ -347,6 +567,12 @@ int runStoreTests()
         MEM(store_concurrentTakes_exactlyOneWinner),
         SQL(store_concurrentTakes_exactlyOneWinner),
         SQL(sqlite_concurrentConnections_exactlyOneWinner),
+        MEM(store_parallelFailingAttempts_neverExceedLimit),
+        SQL(store_parallelFailingAttempts_neverExceedLimit),
+        MEM(store_parallelRecordFailure_countsExactly),
+        SQL(store_parallelRecordFailure_countsExactly),
+        SQL(sqlite_file_privateAndWithoutSessionIds),
+        SQL(sqlite_version1File_migrated),
         SQL(sqlite_reopen_persistsState),
         SQL(sqlite_unusableFile_rejected),
     };

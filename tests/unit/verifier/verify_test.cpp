@@ -13,6 +13,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -63,6 +64,20 @@ std::string signedJson(const Card& card, ByteView certDer, std::string_view orig
     if (tweak) tweak(t);
     return cnsauth::toJson(t);
 }
+
+/// "2026-01-02T03:04:05Z", as RevocationEvidence reports times.
+std::string isoUtc(TimePoint t)
+{
+    const std::time_t tt = Clock::to_time_t(t);
+    std::tm tm {};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+Outcome certOnce(const Artifacts& x, ByteView der, const std::vector<Bytes>& chain,
+    const std::string& cf, const Tweak& tweak = {}, std::optional<TimePoint> at = std::nullopt);
 
 std::string describe(const Outcome& o)
 {
@@ -574,21 +589,138 @@ void verify_revocationByCrl(void** state)
         expectCode(c,
             verifyOnce(x, token, s, [&](VerifierConfig& cfg) { cfg.crlFiles = { stale }; }),
             FailureCode::RevocationUnavailable, "CRL past nextUpdate");
-        const Outcome tolerated = verifyOnce(x, token, s, [&](VerifierConfig& cfg) {
-            cfg.crlFiles.clear();
-            cfg.allowRevocationUnavailable = true;
-        });
-        expectOk(c, tolerated, "configured to tolerate missing revocation data");
-        if (tolerated.ok() && tolerated.holder().revocation.size() == 1)
-            c.eq(tolerated.holder().revocation[0].method, RevocationEvidence::Method::Unchecked,
-                "recorded as unchecked");
+    });
+}
+
+// A verified CRL past nextUpdate is usable for revocationGrace, reported as such; never longer,
+// and never without a CRL at all.
+void verify_revocationGrace_bounded(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string ch = fixedChallenge(21);
+        const SessionState s = sessionFor(x.a, ch);
+        const std::string token = tokenJson(x.a, ch);
+        const auto stale = writeCaCrl(x, x.a, "crl-a-grace.pem", {}, x.now - 48h, x.now - 1h);
+        auto staleWithGrace = [&](std::chrono::seconds grace) {
+            return [&, grace](VerifierConfig& cfg) {
+                cfg.crlFiles = { stale };
+                cfg.revocationGrace = grace;
+            };
+        };
+        expectCode(c, verifyOnce(x, token, s, staleWithGrace(0s)),
+            FailureCode::RevocationUnavailable, "default: no grace");
+        const Outcome inside = verifyOnce(x, token, s, staleWithGrace(2h));
+        expectOk(c, inside, "1 h past nextUpdate, 2 h grace");
+        if (inside.ok() && inside.holder().revocation.size() == 1) {
+            const RevocationEvidence& ev = inside.holder().revocation[0];
+            c.eq(ev.method, RevocationEvidence::Method::CrlGrace, "reported as a grace use");
+            c.eq(revocationMethodName(ev.method), "crl-grace", "method name");
+            c.eq(ev.nextUpdate, isoUtc(x.now - 1h), "the stale nextUpdate is reported");
+        }
+        expectCode(c, verifyOnce(x, token, s, staleWithGrace(30min)),
+            FailureCode::RevocationUnavailable, "past the grace");
         expectCode(c,
             verifyOnce(x, token, s,
                 [&](VerifierConfig& cfg) {
-                    cfg.crlFiles = { x.crlARevoked };
-                    cfg.allowRevocationUnavailable = true;
+                    cfg.crlFiles.clear();
+                    cfg.revocationGrace = VerifierConfig::kMaxRevocationGrace;
                 }),
-            FailureCode::Revoked, "tolerance never hides a revocation");
+            FailureCode::RevocationUnavailable, "no CRL at all: fail closed whatever the grace");
+        const auto staleRevoked = writeCaCrl(
+            x, x.a, "crl-a-grace-revoked.pem", { x.a.serialHex }, x.now - 48h, x.now - 1h);
+        expectCode(c,
+            verifyOnce(x, token, s,
+                [&](VerifierConfig& cfg) {
+                    cfg.crlFiles = { staleRevoked };
+                    cfg.revocationGrace = 2h;
+                }),
+            FailureCode::Revoked, "a grace never hides a revocation");
+        const Outcome fresh
+            = verifyOnce(x, token, s, [&](VerifierConfig& cfg) { cfg.revocationGrace = 2h; });
+        expectOk(c, fresh, "a current CRL with a grace configured");
+        if (fresh.ok() && fresh.holder().revocation.size() == 1)
+            c.eq(fresh.holder().revocation[0].method, RevocationEvidence::Method::Crl,
+                "a current CRL is reported as crl");
+    });
+}
+
+// Item: a downloaded CRL enters the cache only after its issuer and signature check out.
+void verify_crlFetch_forgedNeverCached(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        TimePoint clock = x.now;
+        std::filesystem::path serve;
+        int asked = 0;
+        VerifierConfig cfg = baseConfig(x, &clock);
+        cfg.crlFiles.clear();
+        cfg.revocationGrace = 3h;
+        cfg.crlFetcher = [&](const std::string&) -> std::optional<Bytes> {
+            ++asked;
+            return readBytes(serve);
+        };
+        const Verifier v(std::move(cfg));
+        int n = 50;
+        auto attempt = [&] {
+            const std::string ch = fixedChallenge(n++);
+            return v.verify(
+                signedJson(x.a, x.certWithCdp, kOrigin, ch, kContext), sessionFor(x.a, ch));
+        };
+        // CA A's name, card B's CA key: the forgery of an attacker on the CRL's network path.
+        const CrlSigning forgedBy { &x.b, false };
+        const auto forged
+            = writeCaCrl(x, x.a, "crl-forged.pem", {}, x.now - 1h, x.now + 30 * 24h, forgedBy);
+        const auto forgedRevoking = writeCaCrl(x, x.a, "crl-forged-revoking.pem", { x.a.serialHex },
+            x.now - 1h, x.now + 30 * 24h, forgedBy);
+        const auto future = writeCaCrl(x, x.a, "crl-future.pem", {}, x.now + 1h, x.now + 30 * 24h);
+        const auto sha1 = writeCaCrl(
+            x, x.a, "crl-sha1.pem", {}, x.now - 1h, x.now + 30 * 24h, CrlSigning { nullptr, true });
+        const auto good = writeCaCrl(x, x.a, "crl-good-short.pem", {}, x.now - 1h, x.now + 1h);
+
+        serve = forged;
+        Outcome o = attempt();
+        expectCode(c, o, FailureCode::RevocationUnavailable, "forged CRL refused");
+        if (!o.ok())
+            c.that(o.failure().reason.find("does not verify") != std::string::npos,
+                "reason names the signature: " + o.failure().reason);
+        serve = forgedRevoking;
+        expectCode(c, attempt(), FailureCode::RevocationUnavailable,
+            "a forged revocation is no revocation (and is not cached)");
+        serve = future;
+        expectCode(c, attempt(), FailureCode::RevocationUnavailable, "thisUpdate in the future");
+        serve = sha1;
+        o = attempt();
+        expectCode(c, o, FailureCode::RevocationUnavailable, "SHA-1 signed CRL");
+        if (!o.ok())
+            c.that(o.failure().reason.find("RSA-SHA1") != std::string::npos
+                    || o.failure().reason.find("sha1") != std::string::npos,
+                "reason names SHA-1: " + o.failure().reason);
+        c.eq(asked, 4, "every refused answer was asked again, none cached");
+
+        serve = good;
+        expectOk(c, attempt(), "a later good CRL is accepted");
+        serve = forgedRevoking;
+        expectOk(c, attempt(), "... and cached: the forgery is not even fetched");
+        c.eq(asked, 5, "cached until nextUpdate");
+
+        clock = x.now + 2h; // past the good CRL's nextUpdate, within the 3 h grace
+        o = attempt();
+        expectOk(c, o, "forged answer after nextUpdate: the cached good CRL is kept");
+        if (o.ok() && o.holder().revocation.size() == 1)
+            c.eq(o.holder().revocation[0].method, RevocationEvidence::Method::CrlGrace,
+                "used within the grace");
+        c.eq(asked, 6, "a stale cached CRL makes the verifier ask again");
+        serve = writeCaCrl(x, x.a, "crl-older.pem", {}, x.now - 2h, x.now + 30 * 24h);
+        expectOk(c, attempt(), "an older (rolled back) CRL does not replace the cached one");
+        clock = x.now + 5h; // past nextUpdate + grace
+        serve = forged;
+        expectCode(c, attempt(), FailureCode::RevocationUnavailable, "past the grace");
+        serve = writeCaCrl(x, x.a, "crl-newer.pem", {}, x.now + 4h, x.now + 30 * 24h);
+        o = attempt();
+        expectOk(c, o, "a newer good CRL replaces the stale one");
+        if (o.ok() && o.holder().revocation.size() == 1)
+            c.eq(o.holder().revocation[0].method, RevocationEvidence::Method::Crl, "current");
     });
 }
 
@@ -706,6 +838,32 @@ void verify_revocationByOcsp(void** state)
     });
 }
 
+void verify_sha1Signatures_refused(void** state)
+{
+    const Artifacts& x = artifacts(state);
+    TSCNS_CHECK([&](Checker& c) {
+        const std::string ch = fixedChallenge(22);
+        const Outcome o = verifyOnce(
+            x, signedJson(x.a, x.certSha1, kOrigin, ch, kContext), sessionFor(x.a, ch));
+        expectCode(c, o, FailureCode::WeakSignatureAlgorithm, "a SHA-1 signed card certificate");
+        if (!o.ok()) {
+            c.that(o.failure().reason.find("depth 0") != std::string::npos
+                    && o.failure().reason.find("sha1WithRSAEncryption") != std::string::npos,
+                "the reason names depth and algorithm: " + o.failure().reason);
+            c.eq(failureCodeName(o.failure().code), "WEAK_SIGNATURE_ALGORITHM", "stable name");
+        }
+        expectCode(c, certOnce(x, x.certSha1, {}, x.a.codiceFiscale),
+            FailureCode::WeakSignatureAlgorithm, "as a TLS client certificate too");
+        const TimePoint clock = x.now;
+        VerifierConfig cfg = baseConfig(x, &clock);
+        cfg.crlFiles = { writeCaCrl(
+            x, x.a, "crl-file-sha1.pem", {}, x.now - 1h, x.now + 24h, { nullptr, true }) };
+        c.throws(
+            Errc::BadArgument, [&] { const Verifier v(std::move(cfg)); },
+            "a SHA-1 signed CRL file is refused at configuration");
+    });
+}
+
 // ---- identity step ------------------------------------------------------------------------------
 
 void verify_identityBinding(void** state)
@@ -768,7 +926,7 @@ void verify_cardIdBinding(void** state)
 
 /// verifyCertificate once, for the account of `cf`, with the base configuration and `tweak`.
 Outcome certOnce(const Artifacts& x, ByteView der, const std::vector<Bytes>& chain,
-    const std::string& cf, const Tweak& tweak = {}, std::optional<TimePoint> at = std::nullopt)
+    const std::string& cf, const Tweak& tweak, std::optional<TimePoint> at)
 {
     const TimePoint clock = at.value_or(x.now);
     VerifierConfig config = baseConfig(x, &clock);
@@ -877,14 +1035,13 @@ void certificate_revocation_enforced(void** state)
         expectCode(c,
             certOnce(x, x.a.certDer, {}, cf, [&](VerifierConfig& cfg) { cfg.crlFiles.clear(); }),
             FailureCode::RevocationUnavailable, "no CRL: fail closed");
-        const Outcome unchecked = certOnce(x, x.a.certDer, {}, cf, [&](VerifierConfig& cfg) {
-            cfg.crlFiles.clear();
-            cfg.allowRevocationUnavailable = true;
-        });
-        expectOk(c, unchecked, "no CRL, allowRevocationUnavailable");
-        if (unchecked.ok() && unchecked.holder().revocation.size() == 1)
-            c.eq(unchecked.holder().revocation[0].method, RevocationEvidence::Method::Unchecked,
-                "evidence unchecked");
+        expectCode(c,
+            certOnce(x, x.a.certDer, {}, cf,
+                [&](VerifierConfig& cfg) {
+                    cfg.crlFiles.clear();
+                    cfg.revocationGrace = 24h;
+                }),
+            FailureCode::RevocationUnavailable, "no CRL, a grace: still fail closed");
     });
 }
 
@@ -948,6 +1105,17 @@ void verifier_badConfiguration_rejected(void** state)
         c.throws(
             Errc::BadArgument, [&] { build([&](auto& cfg) { cfg.crlFiles = { x.a.ca() }; }); },
             "CRL file holds a certificate");
+        c.throws(
+            Errc::BadArgument, [&] { build([](auto& cfg) { cfg.revocationGrace = -1s; }); },
+            "negative revocation grace");
+        c.throws(
+            Errc::BadArgument,
+            [&] {
+                build([](auto& cfg) {
+                    cfg.revocationGrace = VerifierConfig::kMaxRevocationGrace + 1s;
+                });
+            },
+            "revocation grace beyond 7 days");
         c.eq(failureCodeName(FailureCode::BadSignature), "BAD_SIGNATURE", "stable names");
         c.eq(failureCodeName(FailureCode::CardIdMismatch), "CARD_ID_MISMATCH", "stable names");
     });
@@ -1003,6 +1171,9 @@ int runVerifyTests()
         cmocka_unit_test(verify_intermediates_areHintsOnly),
         cmocka_unit_test(verify_revocationByCrl),
         cmocka_unit_test(verify_crlFetchHook_usedAndCached),
+        cmocka_unit_test(verify_revocationGrace_bounded),
+        cmocka_unit_test(verify_crlFetch_forgedNeverCached),
+        cmocka_unit_test(verify_sha1Signatures_refused),
         cmocka_unit_test(verify_revocationByOcsp),
         cmocka_unit_test(verify_identityBinding),
         cmocka_unit_test(verify_cardIdBinding),

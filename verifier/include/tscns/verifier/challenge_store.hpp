@@ -23,7 +23,8 @@ struct ChallengeRecord {
     std::string context; ///< the purpose, e.g. "fse-login-2fa"
     TimePoint issuedAt;
     TimePoint expiresAt;
-    int failedAttempts = 0; ///< failures recorded for the session before this take
+    /// The session's failure count including this attempt: take() charges one (see there).
+    int failedAttempts = 0;
 };
 
 enum class TakeStatus {
@@ -65,17 +66,24 @@ public:
         std::string_view context, std::chrono::seconds ttl = kDefaultTtl)
         = 0;
 
-    /// Get-and-delete: the challenge is removed whatever the status, before any cryptography,
-    /// so it is single use even when verification fails. Concurrent takes of one challenge give
-    /// exactly one Taken.
+    /// Get-and-delete and charge, in one atomic step: the challenge is removed whatever the
+    /// status, before any cryptography, so it is single use even when verification fails; and
+    /// when it was there (Taken or Expired) the same step counts one failed attempt, which a
+    /// successful verification then forgets (endSession). So however many attempts run in
+    /// parallel, at most kMaxFailedAttempts verifications can ever start for a session, and N
+    /// failed attempts count exactly N. Concurrent takes of one challenge give exactly one
+    /// Taken. record->failedAttempts is the count including this attempt; at
+    /// kMaxFailedAttempts the session is dropped.
     virtual TakeResult take(std::string_view sessionId) = 0;
 
-    /// Counts a failed verification attempt and returns the new count; at kMaxFailedAttempts
-    /// the session is dropped (take() answers TooManyAttempts, issue() refuses).
+    /// Counts a failed attempt that did not go through take() (e.g. a TLS client certificate
+    /// refused, or a verified card that is not the account's) and returns the new count; at
+    /// kMaxFailedAttempts the session is dropped (take() answers TooManyAttempts, issue()
+    /// refuses). Never call it for a failure of an attempt take() already charged.
     virtual int recordFailure(std::string_view sessionId) = 0;
 
-    /// Forgets the session (after a successful verification, which rotates the session ID, or
-    /// at logout).
+    /// Forgets the session and its failure count (after a successful verification, which
+    /// rotates the session ID, or at logout).
     virtual void endSession(std::string_view sessionId) = 0;
 
     /// Deletes state whose retention has passed; returns how many sessions were removed.

@@ -9,17 +9,22 @@
 
 namespace tscns::verifier {
 
-/// One table, `cnsauth_sessions`, keyed by session ID. The database runs in WAL mode with
-/// synchronous=FULL (a taken challenge stays taken after a crash), a 5 s busy timeout, and
-/// prepared statements. Within a process one connection is shared under a mutex; across
-/// processes every read-modify-write is one statement or one IMMEDIATE transaction, so several
-/// workers may open the same file. take() is a single UPDATE ... RETURNING, so exactly one of
-/// any number of concurrent takes gets the challenge.
+/// One table, `cnsauth_sessions`, keyed by HMAC-SHA256 of the session ID (never the bearer value
+/// itself) with a 32-byte key generated per store file and kept in it (`cnsauth_store_key`).
+/// The file is created 0600 whatever the umask (an existing one is tightened to 0600, its
+/// -wal/-shm files follow), and deleted content is overwritten (secure_delete). The database
+/// runs in WAL mode with synchronous=FULL (a taken challenge stays taken after a crash), a 5 s
+/// busy timeout, and prepared statements. Within a process one connection is shared under a
+/// mutex; across processes every read-modify-write is one statement or one IMMEDIATE
+/// transaction, so several workers may open the same file. take() reads, deletes the challenge
+/// and charges the attempt in one IMMEDIATE transaction, so exactly one of any number of
+/// concurrent takes gets the challenge and no more than kMaxFailedAttempts attempts can start.
+/// A version 1 file (raw session IDs) is migrated in place on open, failure counts kept.
 class SqliteChallengeStore final : public ChallengeStore {
 public:
     /// Opens (creating if needed) the database file; ":memory:" gives a private in-memory
-    /// database. Throws Error(BadArgument) when the file cannot be opened or has an
-    /// incompatible schema, Error(Internal) on other SQLite failures.
+    /// database. Throws Error(BadArgument) when the file cannot be opened or made 0600, or has
+    /// an unknown schema version, Error(Internal) on other SQLite failures.
     explicit SqliteChallengeStore(const std::filesystem::path& file, NowFunction now = {});
     ~SqliteChallengeStore() override;
     SqliteChallengeStore(const SqliteChallengeStore&) = delete;

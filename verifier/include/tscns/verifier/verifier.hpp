@@ -34,6 +34,10 @@ enum class FailureCode {
     KeyUsage, ///< no digitalSignature (e.g. nonRepudiation only), EKU without clientAuth, CA cert
     Policy, ///< no certificate policy from the allowlist
     WeakKey, ///< RSA below 1024 bits, or below 2048 from a CA not listed for RSA-1024
+    /// A certificate of the path (not the anchor's self-signature) is signed with an algorithm
+    /// outside the allowlist: RSA PKCS#1 v1.5 or PSS, or ECDSA, each with SHA-256/384/512 only
+    /// (no MD5, no SHA-1).
+    WeakSignatureAlgorithm,
     Revoked, ///< CRL or OCSP says revoked (OCSP "unknown" counts as revoked)
     RevocationUnavailable, ///< no usable CRL/OCSP answer (fail closed)
     IdentityMismatch, ///< CN not of the exact CNS form, or its CF is not the account's
@@ -60,12 +64,14 @@ struct Failure {
 /// How one certificate of the path was checked for revocation.
 struct RevocationEvidence {
     enum class Method {
-        Crl, ///< a CRL from the configuration or the fetch hook
+        Crl, ///< a current CRL (before its nextUpdate) from the configuration or the fetch hook
         Ocsp, ///< a signed, fresh, nonce-matching OCSP "good"
-        Unchecked, ///< nothing available and allowRevocationUnavailable was set
+        /// A verified CRL past its nextUpdate but within VerifierConfig::revocationGrace (no
+        /// newer one could be had). nextUpdate tells how stale it was.
+        CrlGrace,
     };
     int depth = 0; ///< 0 = the card's certificate, 1 = its issuer, ...
-    Method method = Method::Unchecked;
+    Method method = Method::Crl;
     std::string subject; ///< of the checked certificate (RFC 2253)
     std::string serial; ///< of the checked certificate (upper-case hex)
     std::string source; ///< CRL issuer or OCSP responder URL
@@ -134,7 +140,12 @@ struct Account {
 };
 
 /// Returns a CRL (DER or PEM) for a CRL distribution point URL, or nullopt. Called only for
-/// certificates no configured CRL covers; results are cached until their nextUpdate.
+/// certificates no current configured CRL covers. A downloaded CRL is checked before it is
+/// cached (one CRL, issuer name and signature of the certificate's issuing CA, an allowed
+/// signature algorithm, not a delta CRL, thisUpdate not in the future beyond the skew,
+/// nextUpdate present and not older than a cached one); a refused answer is never cached and
+/// never replaces the cached CRL. The cached CRL is used until its nextUpdate, then the hook is
+/// asked again on every verification until it yields a newer acceptable CRL.
 using CrlFetcher = std::function<std::optional<Bytes>(const std::string& url)>;
 
 struct VerifierConfig {
@@ -171,9 +182,12 @@ struct VerifierConfig {
     std::chrono::seconds ocspMaxAge { 120 };
     /// Require the responder to echo our nonce (RFC 8954). Without it a response is unusable.
     bool requireOcspNonce = true;
-    /// Accept when no revocation information exists (evidence "unchecked"). Default: fail
-    /// closed (§5.3 step 5).
-    bool allowRevocationUnavailable = false;
+    /// How long a verified CRL (configured or downloaded) may still be used past its
+    /// nextUpdate when no newer one can be had (evidence "crl-grace"); 0 to 7 days. Default 0:
+    /// a CRL past nextUpdate is unusable. No revocation data at all always fails closed (§5.3
+    /// step 5), and a grace never hides a revocation the stale CRL lists.
+    std::chrono::seconds revocationGrace { 0 };
+    static constexpr std::chrono::seconds kMaxRevocationGrace { 7 * 24 * 3600 };
     /// Accept http:// session origins (development portals only).
     bool allowHttpOrigins = false;
     /// Clock hook; empty means the system clock.
@@ -184,7 +198,8 @@ struct VerifierConfig {
 class Verifier {
 public:
     /// Throws Error(BadArgument) naming the file or setting when the configuration is unusable
-    /// (no anchors, unreadable or non-certificate files, unknown algorithm, invalid OID).
+    /// (no anchors, unreadable or non-certificate files, unknown algorithm, invalid OID, a CRL
+    /// file signed with an algorithm outside the allowlist, revocationGrace out of range).
     explicit Verifier(VerifierConfig config);
     ~Verifier();
     Verifier(Verifier&&) noexcept;
@@ -198,9 +213,11 @@ public:
     /// Never throws; unexpected errors become FailureCode::Internal.
     [[nodiscard]] Outcome verify(std::string_view tokenJson, const SessionState& session) const;
 
-    /// The full §5.3 sequence with a store: take (get-and-delete) the session's challenge
-    /// before any cryptography, verify, then record a failure (the 3rd drops the session) or end
-    /// the session on success (the caller rotates its session ID). Never throws.
+    /// The full §5.3 sequence with a store: take (get-and-delete, which also charges the
+    /// attempt as a failure, ChallengeStore::take) the session's challenge before any
+    /// cryptography, verify, then on success end the session, which forgets the charge (the
+    /// caller rotates its session ID). A failure is not recorded again; Failure::sessionDropped
+    /// says whether this attempt was the 3rd. Never throws.
     [[nodiscard]] Outcome verify(ChallengeStore& store, std::string_view sessionId,
         std::string_view tokenJson, const Account& account) const;
 
