@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+
 // Last: it brings cmocka, whose fail() macro clashes with standard headers.
 #include "checker.hpp"
 
@@ -546,6 +548,39 @@ void db_moreThreadsThanConnections_allServed(void** state)
     });
 }
 
+void db_sqliteFile_isMode0600(void**)
+{
+    TSCNS_CHECK([&](Checker& c) {
+        const auto dir = makeTempDir("tscns-portal-mode");
+        const auto file = dir / "portal.sqlite";
+        const mode_t old = ::umask(0);
+        try {
+            {
+                auto db = openDatabase("sqlite:" + file.string());
+                db->exec("CREATE TABLE t (x TEXT)");
+                db->exec("INSERT INTO t VALUES ('a')");
+                struct stat st { };
+                c.eq(::stat(file.c_str(), &st), 0, "the file exists");
+                c.eq(static_cast<int>(st.st_mode & 0777), 0600, "created 0600 under umask 0");
+                const auto wal = file.string() + "-wal";
+                c.eq(::stat(wal.c_str(), &st), 0, "the WAL exists");
+                c.eq(static_cast<int>(st.st_mode & 0777), 0600, "the WAL is 0600 too");
+            }
+            std::filesystem::permissions(file, std::filesystem::perms(0644));
+            (void)openDatabase("sqlite:" + file.string());
+            struct stat st { };
+            c.eq(::stat(file.c_str(), &st), 0, "the file still exists");
+            c.eq(static_cast<int>(st.st_mode & 0777), 0600, "a 0644 file is tightened on open");
+        } catch (...) {
+            ::umask(old);
+            removeTree(dir);
+            throw;
+        }
+        ::umask(old);
+        removeTree(dir);
+    });
+}
+
 void db_open_rejectsBadUrls(void**)
 {
     TSCNS_CHECK([&](Checker& c) {
@@ -708,6 +743,7 @@ int runDbTests()
     const struct CMUnitTest memoryTests[] = {
         DB_CONTRACT(ON_MEMORY),
         cmocka_unit_test(db_open_rejectsBadUrls),
+        cmocka_unit_test(db_sqliteFile_isMode0600),
         cmocka_unit_test(db_redactDatabaseUrl_hidesPasswords),
     };
     const struct CMUnitTest fileTests[] = { DB_CONTRACT(ON_FILE) };
