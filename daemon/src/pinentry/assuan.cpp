@@ -75,6 +75,38 @@ bool unescapeInto(std::string_view data, SecureBytes& out)
     return true;
 }
 
+LineAction interpretLine(std::string_view line, Reply& reply, SecureBytes* data)
+{
+    if (line == "OK" || startsWith(line, "OK ")) {
+        reply.kind = Reply::Kind::Ok;
+        return LineAction::Done;
+    }
+    if (startsWith(line, "ERR ")) {
+        std::string_view rest = line.substr(4);
+        unsigned long code = 0;
+        std::size_t i = 0;
+        while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && i < 10)
+            code = code * 10 + static_cast<unsigned long>(rest[i++] - '0');
+        reply.kind = Reply::Kind::Err;
+        reply.code = static_cast<unsigned>(code & 0xFFFFU);
+        rest.remove_prefix(std::min(i + 1, rest.size()));
+        reply.text = std::string(rest.substr(0, 200));
+        return LineAction::Done;
+    }
+    if (startsWith(line, "D ")) {
+        if (data != nullptr && !reply.dataMalformed && !unescapeInto(line.substr(2), *data)) {
+            // Too long for the buffer or a bad escape: the caller gets nothing (and asks
+            // again), never a truncated secret.
+            data->clear();
+            reply.dataMalformed = true;
+        }
+        return LineAction::Continue;
+    }
+    if (startsWith(line, "INQUIRE ")) return LineAction::Inquire;
+    // "S ..." status, "# ..." comments, anything else: skipped.
+    return LineAction::Continue;
+}
+
 PinentryProcess::PinentryProcess(const std::string& program, const std::vector<std::string>& args)
 {
     int in[2] = { -1, -1 };
@@ -240,40 +272,18 @@ Reply PinentryProcess::transact(
             reply.kind = Reply::Kind::Interrupted;
             return reply;
         }
-        const std::string_view line(buf_.data(), lineLen_);
-        if (line == "OK" || startsWith(line, "OK ")) {
-            reply.kind = Reply::Kind::Ok;
+        switch (interpretLine(std::string_view(buf_.data(), lineLen_), reply, data)) {
+        case LineAction::Done:
             return reply;
-        }
-        if (startsWith(line, "ERR ")) {
-            std::string_view rest = line.substr(4);
-            unsigned long code = 0;
-            std::size_t i = 0;
-            while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && i < 10)
-                code = code * 10 + static_cast<unsigned long>(rest[i++] - '0');
-            reply.kind = Reply::Kind::Err;
-            reply.code = static_cast<unsigned>(code & 0xFFFFU);
-            rest.remove_prefix(std::min(i + 1, rest.size()));
-            reply.text = std::string(rest.substr(0, 200));
-            return reply;
-        }
-        if (startsWith(line, "D ")) {
-            if (data != nullptr && !reply.dataMalformed && !unescapeInto(line.substr(2), *data)) {
-                // Too long for the buffer or a bad escape: the caller gets nothing (and asks
-                // again), never a truncated secret.
-                data->clear();
-                reply.dataMalformed = true;
-            }
-            continue;
-        }
-        if (startsWith(line, "INQUIRE ")) {
+        case LineAction::Inquire:
             if (!writeAll("CAN\n")) {
                 reply.kind = Reply::Kind::Eof;
                 return reply;
             }
-            continue;
+            break;
+        case LineAction::Continue:
+            break;
         }
-        // "S ..." status, "# ..." comments, anything else: skipped.
     }
 }
 

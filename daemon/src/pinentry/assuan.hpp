@@ -42,6 +42,16 @@ struct Reply {
     bool dataMalformed = false; ///< a D line could not be decoded (the data was cleared)
 };
 
+/// What one reply line means for the transaction in progress.
+enum class LineAction {
+    Done, ///< OK or ERR: `reply` is complete
+    Continue, ///< a D line (decoded into `data`, if given), status, comment or unknown: read on
+    Inquire, ///< INQUIRE: the caller answers CAN and reads on
+};
+/// Interprets one line (without its LF) of a transaction: sets `reply` for OK and ERR, and
+/// decodes D lines into `data` (when `data` is not null). Exposed for the fuzz harness.
+LineAction interpretLine(std::string_view line, Reply& reply, SecureBytes* data);
+
 /// The pinentry program, started with `program args...` and its stdin/stdout on pipes. The
 /// destructor ends it (SIGTERM, then SIGKILL) and reaps it.
 class PinentryProcess {
