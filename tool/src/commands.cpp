@@ -4,6 +4,7 @@
 
 #include "exit_codes.hpp"
 #include "secret_input.hpp"
+#include "watchdog.hpp"
 
 #include "tscns/apdu/error.hpp"
 #include "tscns/cns/cns_card.hpp"
@@ -58,6 +59,7 @@ namespace {
     CardReport readCard(const Options& o)
     {
         reader::Context ctx;
+        const Watchdog::Watch watched(o.watchdog, ctx);
         CardReport rep;
         auto opened = reader::openCns(ctx, o.reader);
         rep.reader = opened.reader;
@@ -268,6 +270,7 @@ int cmdInfo(const Options& o)
 int cmdCert(const Options& o)
 {
     reader::Context ctx;
+    const Watchdog::Watch watched(o.watchdog, ctx);
     auto opened = reader::openCns(ctx, o.reader);
     Bytes der;
     {
@@ -301,8 +304,9 @@ int cmdPin(const std::string& action, const Options& o)
     if (action != "verify" && action != "change" && action != "unblock" && action != "status")
         throw Error(Errc::BadArgument,
             "unknown pin action \"" + action + "\" (verify, change, unblock, status)");
-    SecretSource secrets(o.pinFile);
+    SecretSource secrets(o.pinFile, o.watchdog);
     reader::Context ctx;
+    const Watchdog::Watch watched(o.watchdog, ctx);
     auto opened = reader::openCns(ctx, o.reader);
     const std::string& name = opened.reader;
     const cns::Identification& id = opened.connection->identification();

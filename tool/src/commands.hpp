@@ -8,6 +8,8 @@
 
 namespace tscns::tool {
 
+class Watchdog;
+
 struct Options {
     std::optional<std::string> reader; ///< --reader
     bool json = false; ///< --json
@@ -16,6 +18,7 @@ struct Options {
     std::optional<std::string> output; ///< cert --out
     std::optional<unsigned> count; ///< watch --count
     std::optional<unsigned> timeoutMs; ///< watch --timeout-ms
+    Watchdog* watchdog = nullptr; ///< --timeout (null: no limit)
 };
 
 int cmdReaders(const Options& o);

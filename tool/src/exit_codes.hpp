@@ -19,6 +19,7 @@ enum ExitCode : int {
     kCardRemoved = 9, ///< card removed or reset during the operation, or communication failed
     kPinFormat = 10, ///< PIN/PUK of the wrong length or not digits (nothing sent to the card)
     kCardData = 11, ///< what the card holds is malformed and nothing usable is left
+    kTimeout = 12, ///< the card did not answer within --timeout (default 30 s)
 };
 
 inline int exitCodeFor(Errc code) noexcept

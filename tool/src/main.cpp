@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "verify.hpp"
+#include "watchdog.hpp"
 
 #include "tscns/apdu/error.hpp"
 
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@ using namespace tscns;
 using namespace tscns::tool;
 
 constexpr const char* kVersion = "tscns 0.1.0";
+constexpr unsigned kDefaultTimeoutSeconds = 30;
 
 constexpr const char* kMainUsage = R"(Usage: tscns COMMAND [OPTIONS]
 
@@ -41,6 +44,10 @@ Options (every command):
   -r, --reader READER      reader name, its number in `tscns readers`, or a unique part of
                            its name (default: the first reader holding a card)
   -j, --json               machine-readable output (see README: stable field names)
+  -t, --timeout SECONDS    give up when the card work of readers, info, cert or pin takes
+                           longer (default 30; 0 = no limit). Time at a PIN prompt does not
+                           count. A mute card or reader is cancelled, and when PC/SC cannot
+                           cancel the exchange tscns exits with code 12.
   -h, --help               help
   -V, --version            version
 
@@ -48,6 +55,7 @@ Exit codes:
   0 success            1 other error         2 bad command line     3 pcscd not running
   4 no (such) reader   5 no card             6 not a TS-CNS card    7 wrong PIN/PUK
   8 PIN/PUK blocked    9 card removed or communication failure     10 PIN/PUK format wrong
+  11 card data malformed                   12 the card did not answer within --timeout
   20-28 verify: see tscns help verify
 )";
 
@@ -99,6 +107,8 @@ unsigned parseUnsigned(const std::string& opt, const std::string& v)
 int main(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // Declared before the try block: the catch clauses ask whether it fired.
+    std::optional<Watchdog> watchdog;
     bool json = false;
     for (const auto& a : args)
         if (a == "--json" || a == "-j") json = true;
@@ -111,6 +121,7 @@ int main(int argc, char** argv)
             return cmdVerify(rest);
         }
         Options o;
+        unsigned timeoutSeconds = kDefaultTimeoutSeconds;
         std::vector<std::string> words;
         bool help = false;
         for (std::size_t i = 0; i < args.size(); ++i) {
@@ -147,6 +158,8 @@ int main(int argc, char** argv)
                 o.output = value("--out");
             else if (is("--count"))
                 o.count = parseUnsigned("--count", value("--count"));
+            else if (a == "-t" || is("--timeout"))
+                timeoutSeconds = parseUnsigned("--timeout", value("--timeout"));
             else if (is("--timeout-ms"))
                 o.timeoutMs = parseUnsigned("--timeout-ms", value("--timeout-ms"));
             else if (a.size() > 1 && a[0] == '-')
@@ -171,6 +184,9 @@ int main(int argc, char** argv)
             if (words.size() > n)
                 throw Error(Errc::BadArgument, "unexpected argument \"" + words[n] + "\"");
         };
+        // `watch` waits for events on purpose; every other card command is bounded.
+        if (cmd != "watch") watchdog.emplace(std::chrono::seconds(timeoutSeconds), o.json);
+        o.watchdog = watchdog && watchdog->limit().count() > 0 ? &*watchdog : nullptr;
         if (cmd == "readers") return noMoreWords(1), cmdReaders(o);
         if (cmd == "info") return noMoreWords(1), cmdInfo(o);
         if (cmd == "cert") return noMoreWords(1), cmdCert(o);
@@ -184,6 +200,20 @@ int main(int argc, char** argv)
         }
         throw Error(Errc::BadArgument, "unknown command \"" + cmd + "\" (see tscns --help)");
     } catch (const Error& e) {
+        if (watchdog && watchdog->fired()) {
+            // Whatever the cancelled call reported, the cause is the timeout.
+            const auto limit = static_cast<long long>(watchdog->limit().count());
+            if (json) {
+                nlohmann::ordered_json j;
+                j["error"] = { { "code", "Timeout" },
+                    { "message", "the card did not answer within " + std::to_string(limit) + " s" },
+                    { "exitCode", static_cast<int>(kTimeout) } };
+                std::cout << j.dump(2) << '\n';
+            }
+            std::fprintf(
+                stderr, "tscns: the card did not answer within %lld s (--timeout)\n", limit);
+            return kTimeout;
+        }
         const int rc = exitCodeFor(e.code());
         if (json) {
             nlohmann::ordered_json j;

@@ -2,6 +2,8 @@
 // No-echo terminal prompt and PIN files, into wiped buffers only.
 #include "secret_input.hpp"
 
+#include "watchdog.hpp"
+
 #include "tscns/apdu/error.hpp"
 
 #include <fcntl.h>
@@ -60,8 +62,9 @@ namespace {
     }
 } // namespace
 
-SecretSource::SecretSource(std::optional<std::string> pinFile)
+SecretSource::SecretSource(std::optional<std::string> pinFile, Watchdog* watchdog)
     : file_(std::move(pinFile))
+    , watchdog_(watchdog)
 {
 }
 
@@ -100,6 +103,8 @@ SecureBytes SecretSource::next(const char* prompt)
         return std::move(lines_[used_++]);
     }
 
+    // Typing a PIN is not card work: the --timeout clock stops meanwhile.
+    const Watchdog::Pause paused(watchdog_);
     Fd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
     if (tty.get() < 0)
         throw Error(Errc::BadArgument,

@@ -10,16 +10,20 @@
 
 namespace tscns::tool {
 
+class Watchdog;
+
 class SecretSource {
 public:
     /// `pinFile`: a path, "-" for standard input, or nullopt to prompt on /dev/tty.
-    explicit SecretSource(std::optional<std::string> pinFile);
+    /// `watchdog` (may be null) is paused while the user types.
+    explicit SecretSource(std::optional<std::string> pinFile, Watchdog* watchdog = nullptr);
     /// The next secret: the next line of the file, or what the user types after `prompt`.
     /// Throws Error(BadArgument) when the file has no more lines or there is no terminal.
     SecureBytes next(const char* prompt);
 
 private:
     std::optional<std::string> file_;
+    Watchdog* watchdog_;
     bool loaded_ = false;
     std::vector<SecureBytes> lines_;
     std::size_t used_ = 0;

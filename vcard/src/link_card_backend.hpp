@@ -4,7 +4,17 @@
 
 #include "tscns/apdu/bytes.hpp"
 
+#include <exception>
+
 namespace tscns::vcard {
+
+/// Thrown by CardBackend::process() when the card gives no answer and the connection must be
+/// dropped (--mute-at after its give-up time, --pull-at): VpcdLink closes it, which vpcd sees
+/// as the card leaving the reader.
+class NoAnswer final : public std::exception {
+public:
+    [[nodiscard]] const char* what() const noexcept override { return "the card gave no answer"; }
+};
 
 class CardBackend {
 public:

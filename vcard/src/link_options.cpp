@@ -70,6 +70,28 @@ FaultSw parseFaultSw(std::string_view text)
     return fault;
 }
 
+GarbageAt parseGarbageAt(std::string_view text)
+{
+    const std::string option = "--garbage-at";
+    GarbageAt garbage;
+    std::string_view nthText = text;
+    if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+        nthText = text.substr(0, colon);
+        const std::string_view kind = text.substr(colon + 1);
+        if (kind == "byte")
+            garbage.kind = GarbageKind::Byte;
+        else if (kind == "noise")
+            garbage.kind = GarbageKind::Noise;
+        else if (kind == "cut")
+            garbage.kind = GarbageKind::Cut;
+        else
+            throw badArgument(
+                option + ": unknown kind '" + std::string(kind) + "' (byte, noise or cut)");
+    }
+    garbage.nth = parsePositive(option, nthText);
+    return garbage;
+}
+
 RunOptions parseRunOptions(const std::vector<std::string>& args)
 {
     RunOptions options;
@@ -113,6 +135,14 @@ RunOptions parseRunOptions(const std::vector<std::string>& args)
             options.reinsertAfter = parseMs(word, value());
         } else if (word == "--fault-sw") {
             options.faults.push_back(parseFaultSw(value()));
+        } else if (word == "--garbage-at") {
+            options.garbageAt = parseGarbageAt(value());
+        } else if (word == "--mute-at") {
+            options.muteAt = parsePositive(word, value());
+        } else if (word == "--mute-give-up-ms") {
+            options.muteGiveUp = parseMs(word, value());
+        } else if (word == "--pull-at") {
+            options.pullAt = parsePositive(word, value());
         } else if (word == "--exit-after-removal") {
             flag();
             options.exitAfterRemoval = true;
@@ -131,8 +161,12 @@ RunOptions parseRunOptions(const std::vector<std::string>& args)
         }
     }
     if (!haveDir && !options.help) throw badArgument("missing card directory");
-    if (options.reinsertAfter && !options.removeAfter)
-        throw badArgument("--reinsert-after-ms needs --remove-after");
+    if (options.reinsertAfter && !options.removeAfter && !options.muteAt && !options.pullAt)
+        throw badArgument("--reinsert-after-ms needs --remove-after, --mute-at or --pull-at");
+    if (options.muteGiveUp && !options.muteAt)
+        throw badArgument("--mute-give-up-ms needs --mute-at");
+    if (options.muteAt && options.pullAt)
+        throw badArgument("--mute-at and --pull-at exclude each other");
     return options;
 }
 
@@ -158,12 +192,28 @@ Options:
                             and keep serving instead of exiting
   --remove-after N          pull the card after answering the N-th APDU (ATR polls and control
                             bytes do not count); happens once per run
-  --reinsert-after-ms M     after --remove-after, insert the card again after M ms (the card
-                            is powered off meanwhile); without it the program exits 0
+  --reinsert-after-ms M     after --remove-after, --pull-at or a --mute-at give-up, insert the
+                            card again after M ms (the card is powered off meanwhile); without
+                            it the program exits 0
   --fault-sw INS=SW[@N]     answer status word SW (4 hex digits) to commands with instruction
                             INS (2 hex digits) without running them; with @N only to the N-th
                             such command of the run. Repeatable; the first matching rule wins.
                             Example: --fault-sw 2A=6F00 --fault-sw B0=6282@2
+  --garbage-at K[:KIND]     run the K-th APDU but answer it with malformed bytes. KIND:
+                            byte (default: the single byte 90, no status word), noise (8
+                            pseudo-random bytes ending in an SW1 no card sends), cut (the real
+                            answer without its last byte). Once per run.
+  --mute-at K               do not run the K-th APDU and never answer it (a hung card)
+  --mute-give-up-ms N       with --mute-at: after N ms of silence drop the connection, so the
+                            card leaves the reader, as a real reader gives up (vpcd itself has
+                            no receive timeout); then as after --remove-after
+  --pull-at K               pull the card when the K-th APDU arrives (not run, not answered);
+                            then as after --remove-after
+                            K counts command APDUs from the start of the run over all
+                            connections, as --remove-after does; ATR polls, control bytes and
+                            pcscd (which sends none) do not count. To hit APDU k of one
+                            operation, start the card, run only that operation, and record
+                            its APDUs with --apdu-log first.
   --exit-after-removal      exit 0 as soon as the card leaves the reader for any reason,
                             overriding --reconnect and --reinsert-after-ms
   --pid-file FILE           write the process id to FILE; removed on exit

@@ -25,6 +25,24 @@ struct FaultSw {
     friend bool operator==(const FaultSw&, const FaultSw&) = default;
 };
 
+/// `--garbage-at K[:KIND]`: how the answer to APDU K is corrupted. The command runs first (the
+/// card did the work; the answer is damaged on its way back), so a VERIFY counts its try.
+enum class GarbageKind {
+    Byte, ///< one byte (90): no status word at all
+    Noise, ///< 8 pseudo-random bytes (from K) ending in an SW1 below 60, which no card sends
+    Cut, ///< the real answer without its last byte (a bare 90 00 becomes 90)
+};
+
+struct GarbageAt {
+    std::uint64_t nth = 0;
+    GarbageKind kind = GarbageKind::Byte;
+
+    friend bool operator==(const GarbageAt&, const GarbageAt&) = default;
+};
+
+/// Parses "K" or "K:KIND" (K >= 1, KIND byte|noise|cut).
+GarbageAt parseGarbageAt(std::string_view text);
+
 struct RunOptions {
     std::filesystem::path cardDir;
     Endpoint vpcd;
@@ -39,6 +57,17 @@ struct RunOptions {
     /// Insert the card again this long after a --remove-after removal.
     std::optional<std::chrono::milliseconds> reinsertAfter;
     std::vector<FaultSw> faults;
+    /// APDU numbers below count C-APDUs from the start of the run, over all connections, like
+    /// --remove-after (ATR polls and control bytes do not count; pcscd sends no APDU of its own).
+    std::optional<GarbageAt> garbageAt;
+    /// `--mute-at K`: APDU K is not run and gets no answer.
+    std::optional<std::uint64_t> muteAt;
+    /// `--mute-give-up-ms N`: with --mute-at, drop the connection (the card leaves the reader)
+    /// N ms into the silence, as a real reader gives up; without it the card stays mute until
+    /// stopped.
+    std::optional<std::chrono::milliseconds> muteGiveUp;
+    /// `--pull-at K`: the card is pulled when APDU K arrives (not run, not answered).
+    std::optional<std::uint64_t> pullAt;
     bool exitAfterRemoval = false;
     std::optional<std::filesystem::path> pidFile;
     /// How long the first connection is retried while vpcd is not listening yet.

@@ -28,6 +28,30 @@ std::chrono::microseconds transferTime(std::size_t bytes, std::uint32_t baud) no
     return std::chrono::microseconds(static_cast<std::int64_t>(micros));
 }
 
+Bytes garbageFor(const GarbageAt& garbage, ByteView real)
+{
+    switch (garbage.kind) {
+    case GarbageKind::Byte:
+        return { 0x90 };
+    case GarbageKind::Noise: {
+        // A small LCG seeded by the APDU number: reproducible noise. The last two bytes read as
+        // a status word with SW1 below 0x60, which ISO 7816-4 §5.6 leaves to no card.
+        Bytes out(8);
+        std::uint64_t x = garbage.nth * 6364136223846793005ULL + 1442695040888963407ULL;
+        for (auto& b : out) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            b = static_cast<std::uint8_t>(x >> 56);
+        }
+        out[6] = static_cast<std::uint8_t>(out[6] % 0x60);
+        return out;
+    }
+    case GarbageKind::Cut:
+        if (real.empty()) return { 0x90 };
+        return Bytes(real.begin(), real.end() - 1);
+    }
+    return { 0x90 };
+}
+
 PolicyCard::PolicyCard(
     CardBackend& inner, CardPolicy policy, ApduLog* log, std::FILE* diag, int stopFd)
     : inner_(inner)
@@ -71,6 +95,23 @@ void PolicyCard::reset()
 Bytes PolicyCard::process(ByteView command)
 {
     if (log_ != nullptr) log_->command(command);
+    const std::uint64_t n = ++seen_;
+    if (policy_.pullAt && n == *policy_.pullAt) {
+        note("pull-at: card pulled at APDU " + std::to_string(n) + " (not run, no answer)");
+        throw NoAnswer {};
+    }
+    if (policy_.muteAt && n == *policy_.muteAt) {
+        note("mute-at: APDU " + std::to_string(n) + " not run, no answer");
+        if (policy_.muteGiveUp) {
+            if (sleepUnlessStopped(*policy_.muteGiveUp, stopFd_))
+                note("mute-at: the reader gives up after "
+                    + std::to_string(policy_.muteGiveUp->count()) + " ms; card removed");
+        } else {
+            // A hung card: silent until the run is stopped.
+            while (sleepUnlessStopped(std::chrono::hours(1), stopFd_)) { }
+        }
+        throw NoAnswer {};
+    }
 
     Bytes response;
     bool faulted = false;
@@ -104,6 +145,11 @@ Bytes PolicyCard::process(ByteView command)
         note("card error: a response of " + std::to_string(response.size())
             + " bytes does not fit a vpcd frame");
         response = { apdu::sw::kNoPreciseDiagnosis.sw1(), apdu::sw::kNoPreciseDiagnosis.sw2() };
+    }
+
+    if (policy_.garbageAt && n == policy_.garbageAt->nth) {
+        response = garbageFor(*policy_.garbageAt, response);
+        note("garbage-at: APDU " + std::to_string(n) + " was run, answering malformed bytes");
     }
 
     const auto delay = std::chrono::duration_cast<std::chrono::microseconds>(policy_.latency)

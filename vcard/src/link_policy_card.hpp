@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace tscns::vcard {
@@ -19,7 +20,14 @@ struct CardPolicy {
     std::chrono::milliseconds latency { 0 };
     std::uint32_t baud = 0;
     std::vector<FaultSw> faults;
+    std::optional<GarbageAt> garbageAt;
+    std::optional<std::uint64_t> muteAt;
+    std::optional<std::chrono::milliseconds> muteGiveUp;
+    std::optional<std::uint64_t> pullAt;
 };
+
+/// The malformed answer of --garbage-at for APDU `nth` whose real answer was `real`.
+Bytes garbageFor(const GarbageAt& garbage, ByteView real);
 
 /// Time to move `bytes` over a line at `baud` with 10 bits per byte (start + 8 data + stop);
 /// zero when baud is 0.
@@ -37,7 +45,9 @@ public:
     void reset() override;
     /// Logs the command, answers a matching --fault-sw status word instead of running it (or runs
     /// it; a card exception becomes 6F00 and a message on `diag`), waits latency + transfer time,
-    /// logs and returns the response.
+    /// logs and returns the response. --garbage-at replaces the answer of its APDU after running
+    /// it; --pull-at and --mute-at (after its give-up time, or when stopped) throw NoAnswer
+    /// without running the command.
     Bytes process(ByteView command) override;
 
 private:
@@ -51,6 +61,8 @@ private:
     int stopFd_;
     /// Commands seen so far per INS, for --fault-sw INS=SW@N.
     std::array<std::uint64_t, 256> insSeen_ {};
+    /// Commands seen so far, for --garbage-at, --mute-at and --pull-at.
+    std::uint64_t seen_ = 0;
 };
 
 } // namespace tscns::vcard

@@ -60,8 +60,10 @@ int LinkServer::run() noexcept
 
 int LinkServer::serve()
 {
-    PolicyCard card(card_, CardPolicy { options_.latency, options_.baud, options_.faults }, log_,
-        diag_, stopFd_);
+    PolicyCard card(card_,
+        CardPolicy { options_.latency, options_.baud, options_.faults, options_.garbageAt,
+            options_.muteAt, options_.muteGiveUp, options_.pullAt },
+        log_, diag_, stopFd_);
     const std::string where = options_.vpcd.toString();
     for (bool first = true;; first = false) {
         std::optional<VpcdLink> link;
@@ -92,7 +94,7 @@ int LinkServer::serve()
             return 0;
         case Outcome::Pulled: {
             const std::string after = std::to_string(answered_) + " APDUs";
-            note("card pulled after " + after + " (--remove-after)");
+            note("card pulled after " + after + (dropped_ ? " (no answer)" : " (--remove-after)"));
             if (options_.reinsertAfter && !options_.exitAfterRemoval) {
                 info("card pulled after " + after + "; reinserting in "
                     + std::to_string(options_.reinsertAfter->count()) + " ms");
@@ -143,6 +145,11 @@ LinkServer::Outcome LinkServer::serveConnection(VpcdLink& link, PolicyCard& card
             return Outcome::Stopped;
         case LinkEvent::Closed:
             return Outcome::VpcdClosed;
+        case LinkEvent::Dropped:
+            // --pull-at or --mute-at: the link already closed the connection.
+            if (stopRequested(stopFd_)) return Outcome::Stopped;
+            dropped_ = true;
+            return Outcome::Pulled;
         case LinkEvent::ApduAnswered:
             ++answered_;
             if (options_.removeAfter && !pulled_ && answered_ >= *options_.removeAfter) {

@@ -52,6 +52,8 @@ private:
     std::uint64_t answered_ = 0;
     std::uint64_t connections_ = 0;
     bool pulled_ = false;
+    /// The last removal was a --pull-at or --mute-at drop rather than --remove-after.
+    bool dropped_ = false;
 };
 
 } // namespace tscns::vcard

@@ -309,7 +309,14 @@ LinkEvent VpcdLink::step(CardBackend& card, int stopFd)
         }
     }
 
-    const Bytes response = card.process(message);
+    Bytes response;
+    try {
+        response = card.process(message);
+    } catch (const NoAnswer&) {
+        close();
+        card.powerOff();
+        return LinkEvent::Dropped;
+    }
     if (!sendMessage(response)) return disconnected();
     return LinkEvent::ApduAnswered;
 }

@@ -41,6 +41,7 @@ enum class LinkEvent {
     ApduAnswered, ///< a C-APDU, answered with the card's R-APDU
     Ignored, ///< an empty message or an unknown control byte (no reply)
     Closed, ///< vpcd closed the connection: the card was powered off and the socket closed
+    Dropped, ///< the card gave no answer (NoAnswer): powered off and the socket closed
     Stopped, ///< the stop fd became readable; nothing was read, the link is still connected
 };
 
@@ -65,9 +66,10 @@ public:
 
     /// Waits for one message from vpcd and handles it: control bytes go to the card (only GET ATR
     /// is answered), anything else is a C-APDU passed to card.process() and answered with one
-    /// frame. Short reads and EINTR are absorbed; EOF or a reset connection powers the card off,
-    /// closes the socket and returns Closed. Throws Error(Transport) on other socket errors,
-    /// Error(Internal) when called while not connected.
+    /// frame; a card throwing NoAnswer gets the connection closed (Dropped). Short reads and EINTR
+    /// are absorbed; EOF or a reset connection powers the card off, closes the socket and returns
+    /// Closed. Throws Error(Transport) on other socket errors, Error(Internal) when called while
+    /// not connected.
     LinkEvent step(CardBackend& card, int stopFd = -1);
 
     [[nodiscard]] bool connected() const noexcept { return socket_.valid(); }

@@ -141,6 +141,11 @@ apdu::ResponseApdu Transaction::transmit(const apdu::CommandApdu& command)
     detail::check(rv, "sending an APDU to the card in \"" + card_->reader_ + "\"");
     ++count_;
     buf.resize(len);
+    // vpcd (and some drivers) report success with an empty answer when the card leaves during
+    // the exchange: that is a removal, not a malformed answer.
+    if (len < 2 && card_->cardWasRemoved())
+        throw Error(Errc::CardRemoved,
+            "the card was removed from \"" + card_->reader_ + "\" during the operation");
     return apdu::ResponseApdu::decode(buf);
 }
 

@@ -194,6 +194,48 @@ void parseEndpoint_malformed_throwsBadArgument(void** state)
     }
 }
 
+void parseRunOptions_faultOptions_areRead(void** state)
+{
+    auto& f = fixture<OptionsFixture>(state);
+    TSCNS_LINK_CHECK(parses(f,
+                         { "card", "--garbage-at", "3:noise", "--mute-at=4", "--mute-give-up-ms",
+                             "300", "--reinsert-after-ms", "10" }),
+        f.error);
+    assert_true(*f.options.garbageAt == (GarbageAt { 3, GarbageKind::Noise }));
+    assert_int_equal(*f.options.muteAt, 4);
+    assert_int_equal(f.options.muteGiveUp->count(), 300);
+    TSCNS_LINK_CHECK(parses(f, { "card", "--garbage-at", "7", "--pull-at", "2" }), f.error);
+    assert_true(*f.options.garbageAt == (GarbageAt { 7, GarbageKind::Byte }));
+    assert_int_equal(*f.options.pullAt, 2);
+    assert_false(f.options.muteAt.has_value());
+    TSCNS_LINK_CHECK(parses(f, { "card", "--garbage-at=1:cut" }), f.error);
+    assert_true(f.options.garbageAt->kind == GarbageKind::Cut);
+    TSCNS_LINK_CHECK(parses(f, { "card", "--garbage-at=1:byte" }), f.error);
+    assert_true(f.options.garbageAt->kind == GarbageKind::Byte);
+
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--garbage-at", "0" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--garbage-at", "2:loud" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--garbage-at", ":byte" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--mute-at", "0" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--mute-give-up-ms", "10" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--mute-at", "1", "--pull-at", "2" }), f.error);
+    TSCNS_LINK_CHECK(rejects(f, { "a", "--pull-at", "x" }), f.error);
+}
+
+void garbageFor_kinds_haveNoValidStatusWord(void**)
+{
+    const Bytes real = fromHex("01 02 03 90 00");
+    assert_true(garbageFor(GarbageAt { 1, GarbageKind::Byte }, real) == fromHex("90"));
+    assert_true(garbageFor(GarbageAt { 1, GarbageKind::Cut }, real) == fromHex("01 02 03 90"));
+    assert_true(garbageFor(GarbageAt { 1, GarbageKind::Cut }, fromHex("90 00")) == fromHex("90"));
+    const Bytes noise = garbageFor(GarbageAt { 5, GarbageKind::Noise }, real);
+    assert_int_equal(noise.size(), 8);
+    assert_true(noise[6] < 0x60); // SW1 below 60: no card answers that (ISO 7816-4 §5.6)
+    // Reproducible for one K, different for another.
+    assert_true(noise == garbageFor(GarbageAt { 5, GarbageKind::Noise }, real));
+    assert_false(noise == garbageFor(GarbageAt { 6, GarbageKind::Noise }, real));
+}
+
 void transferTime_baud_countsTenBitsPerByte(void**)
 {
     assert_int_equal(transferTime(100, 0).count(), 0);
@@ -223,6 +265,9 @@ int runLinkOptionsTests()
             teardownFixture<OptionsFixture>),
         cmocka_unit_test_setup_teardown(parseEndpoint_malformed_throwsBadArgument,
             setupFixture<OptionsFixture>, teardownFixture<OptionsFixture>),
+        cmocka_unit_test_setup_teardown(parseRunOptions_faultOptions_areRead,
+            setupFixture<OptionsFixture>, teardownFixture<OptionsFixture>),
+        cmocka_unit_test(garbageFor_kinds_haveNoValidStatusWord),
         cmocka_unit_test(transferTime_baud_countsTenBitsPerByte),
     };
     return cmocka_run_group_tests_name("run options", tests, nullptr, nullptr);

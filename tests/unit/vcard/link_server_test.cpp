@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // LinkServer (the `tscns-vcard run` loop) against a fake vpcd: insertion, stop, --remove-after,
-// reinsertion, --reconnect, --fault-sw, --apdu-log, latency and connection retries.
+// reinsertion, --reconnect, --fault-sw, --garbage-at, --mute-at, --pull-at, --apdu-log, latency and
+// connection retries.
 #include "link_apdu_log.hpp"
 #include "link_fakes.hpp"
 #include "link_server.hpp"
@@ -334,6 +335,73 @@ void run_faultSw_answersStatusWordWithoutRunningCommand(void** state)
     assert_int_equal(f.server->apdusAnswered(), 5);
 }
 
+void run_garbageAt_runsCommandAndAnswersMalformedBytes(void** state)
+{
+    auto& f = fixture<ServerFixture>(state);
+    f.options.garbageAt = GarbageAt { 2, GarbageKind::Cut };
+    TSCNS_LINK_CHECK(startAndAccept(f), f.error);
+    TSCNS_LINK_CHECK(powerOn(f), f.error);
+    TSCNS_LINK_CHECK(exchange(f, "00 B0 00 00 10", "01 90 00"), f.error);
+    TSCNS_LINK_CHECK(atrPoll(f), f.error); // ATR polls do not count
+    TSCNS_LINK_CHECK(exchange(f, "00 B0 00 10 10", "02 90"), f.error);
+    TSCNS_LINK_CHECK(exchange(f, "00 B0 00 20 10", "03 90 00"), f.error);
+    TSCNS_LINK_CHECK(stopServer(f), f.error);
+    // The garbled command did reach the card: only its answer was damaged.
+    assert_int_equal(f.card.commands.size(), 3);
+    assert_int_equal(f.server->apdusAnswered(), 3);
+}
+
+void run_muteAtWithGiveUp_dropsCardWithoutRunningCommand(void** state)
+{
+    auto& f = fixture<ServerFixture>(state);
+    f.options.muteAt = 2;
+    f.options.muteGiveUp = std::chrono::milliseconds(200);
+    TSCNS_LINK_CHECK(startAndAccept(f), f.error);
+    TSCNS_LINK_CHECK(powerOn(f), f.error);
+    TSCNS_LINK_CHECK(exchange(f, "00 B0 00 00 10", "01 90 00"), f.error);
+    const auto sent = Clock::now();
+    TSCNS_LINK_CHECK(vpcdSends(f, "00 20 00 10 00"), f.error);
+    // Silence, then the reader gives up: the connection closes and the card leaves.
+    TSCNS_LINK_CHECK(cardLeaves(f), f.error);
+    const auto silent = Clock::now() - sent;
+    assert_true(silent >= std::chrono::milliseconds(190));
+    assert_true(silent < std::chrono::milliseconds(3000));
+    TSCNS_LINK_CHECK(serverEnds(f, 0), f.error);
+    assert_int_equal(f.card.commands.size(), 1);
+    assert_int_equal(f.card.powerOffs, 1);
+    TSCNS_LINK_CHECK(diagHas(f, "card pulled after 1 APDUs"), f.error);
+}
+
+void run_muteAtForever_staysSilentUntilStopped(void** state)
+{
+    auto& f = fixture<ServerFixture>(state);
+    f.options.muteAt = 1;
+    TSCNS_LINK_CHECK(startAndAccept(f), f.error);
+    TSCNS_LINK_CHECK(powerOn(f), f.error);
+    TSCNS_LINK_CHECK(vpcdSends(f, "00 B0 00 00 10"), f.error);
+    assert_true(f.vpcd.expectSilence(std::chrono::milliseconds(300)));
+    TSCNS_LINK_CHECK(stopServer(f), f.error);
+    assert_int_equal(f.card.commands.size(), 0);
+}
+
+void run_pullAtWithReinsert_dropsThenComesBack(void** state)
+{
+    auto& f = fixture<ServerFixture>(state);
+    f.options.pullAt = 1;
+    f.options.reinsertAfter = std::chrono::milliseconds(50);
+    TSCNS_LINK_CHECK(startAndAccept(f), f.error);
+    TSCNS_LINK_CHECK(powerOn(f), f.error);
+    TSCNS_LINK_CHECK(vpcdSends(f, "00 B0 00 00 10"), f.error);
+    TSCNS_LINK_CHECK(cardLeaves(f), f.error);
+    TSCNS_LINK_CHECK(f.vpcd.accept(), f.vpcd.error());
+    TSCNS_LINK_CHECK(powerOn(f), f.error);
+    // The pulled command never ran; the next one is the card's first.
+    TSCNS_LINK_CHECK(exchange(f, "00 B0 00 00 10", "01 90 00"), f.error);
+    TSCNS_LINK_CHECK(stopServer(f), f.error);
+    assert_int_equal(f.card.commands.size(), 1);
+    assert_int_equal(f.server->connections(), 2);
+}
+
 void run_cardThrows_answers6F00AndKeepsServing(void** state)
 {
     auto& f = fixture<ServerFixture>(state);
@@ -467,6 +535,12 @@ int runLinkServerTests()
         cmocka_unit_test_setup_teardown(run_removeAfterWithReinsert_comesBackOnce, setup, teardown),
         cmocka_unit_test_setup_teardown(
             run_faultSw_answersStatusWordWithoutRunningCommand, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            run_garbageAt_runsCommandAndAnswersMalformedBytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            run_muteAtWithGiveUp_dropsCardWithoutRunningCommand, setup, teardown),
+        cmocka_unit_test_setup_teardown(run_muteAtForever_staysSilentUntilStopped, setup, teardown),
+        cmocka_unit_test_setup_teardown(run_pullAtWithReinsert_dropsThenComesBack, setup, teardown),
         cmocka_unit_test_setup_teardown(run_cardThrows_answers6F00AndKeepsServing, setup, teardown),
         cmocka_unit_test_setup_teardown(
             run_oversizeResponse_answers6F00AndKeepsServing, setup, teardown),
