@@ -40,7 +40,7 @@ namespace {
     }
 
     /// Applies `path`; false when it does not exist and `required` is false.
-    bool applyFile(Config& config, const std::string& path, bool required)
+    bool applyFile(Config& config, const std::string& path, bool required, ConfigSource kind)
     {
         std::ifstream in(path, std::ios::binary);
         if (!in) {
@@ -49,7 +49,7 @@ namespace {
         }
         std::ostringstream text;
         text << in.rdbuf();
-        applyConfigJson(config, text.str(), path);
+        applyConfigJson(config, text.str(), path, kind);
         return true;
     }
 } // namespace
@@ -81,11 +81,18 @@ std::string usage()
           "  --version             the version\n"
           "\n"
           "Configuration file members: port, allowedOrigins, rateLimitPerMinute,\n"
-          "uiTimeoutSeconds, preflightMaxAgeSeconds, reader, pinentry, logLevel, appVersion"
+          "uiTimeoutSeconds, preflightMaxAgeSeconds, reader, pinentry, logLevel, appVersion,\n"
+          "allowUserOverrides"
 #ifdef TSCNS_DEV_HTTP_ORIGINS
           ", allowHttpOrigins"
 #endif
-          ".\nA user file adds to the system allowlist; flags override files.\n";
+          ".\nOnly the administrator's /etc/tscns/tscnsd.json may add allowed origins, change\n"
+          "the pinentry program, or raise or switch off the rate limit (the user's file may\n"
+          "lower it). It lets the user's file do so by listing those members in\n"
+          "\"allowUserOverrides\": [\"allowedOrigins\", \"rateLimitPerMinute\", \"pinentry\"].\n"
+          "A user's origins are added to the administrator's. A user file that sets a member\n"
+          "it may not set is an error. --config FILE and flags are not restricted; flags\n"
+          "override files.\n";
 }
 
 CommandLine parseCommandLine(int argc, char** argv)
@@ -141,11 +148,13 @@ Config loadConfig(const CommandLine& cl, std::vector<std::string>& filesRead)
     Config config;
     config.appVersion = TSCNS_RELEASE_URL;
     if (cl.configFile) {
-        applyFile(config, *cl.configFile, true);
+        applyFile(config, *cl.configFile, true, ConfigSource::Explicit);
         filesRead.push_back(*cl.configFile);
     } else {
-        if (applyFile(config, kSystemConfig, false)) filesRead.emplace_back(kSystemConfig);
-        if (const auto user = userConfigPath(); user && applyFile(config, *user, false))
+        if (applyFile(config, kSystemConfig, false, ConfigSource::System))
+            filesRead.emplace_back(kSystemConfig);
+        if (const auto user = userConfigPath();
+            user && applyFile(config, *user, false, ConfigSource::User))
             filesRead.push_back(*user);
     }
 #ifndef TSCNS_DEV_HTTP_ORIGINS

@@ -7,6 +7,9 @@ if(TARGET tscnsd AND TARGET tscns-test-pinentry)
   tscns_add_e2e_test(e2e_daemon_flow bash ${CMAKE_CURRENT_SOURCE_DIR}/daemon_flow.sh ${TSCNS_DAEMON_E2E_ARGS})
   # What the daemon refuses: origins, Host, headers, bodies, BUSY, the rate limit.
   tscns_add_e2e_test(e2e_daemon_reject bash ${CMAKE_CURRENT_SOURCE_DIR}/daemon_reject.sh ${TSCNS_DAEMON_E2E_ARGS})
+  # Socket-level guards: an exclusive port, percent-encoding refused on the raw bytes, other
+  # local users refused (as root: a request made as uid 65534).
+  tscns_add_e2e_test(e2e_daemon_hardening bash ${CMAKE_CURRENT_SOURCE_DIR}/daemon_hardening.sh ${TSCNS_DAEMON_E2E_ARGS})
   # Real tokens rejected by tscns verify (origin, context, signature, CA, dates, CRL, policy, CF).
   tscns_add_e2e_test(e2e_daemon_verify bash ${CMAKE_CURRENT_SOURCE_DIR}/daemon_verify.sh ${TSCNS_DAEMON_E2E_ARGS})
   # Headless Chromium + cns-auth.js + a test portal running tscns verify (tests/browser).

@@ -11,6 +11,7 @@
 #include "tscns/cnsauth/base64.hpp"
 #include "tscns/cnsauth/signed_message.hpp"
 #include "tscns/cnsauth/token.hpp"
+#include "tscns/cnsauth/validators.hpp"
 #include "tscns/crypto/certificate.hpp"
 #include "tscns/crypto/rsa_padding.hpp"
 
@@ -138,8 +139,8 @@ OperationResult runAuthenticate(
 
     // Consent and PIN in one native dialog (§3.6). A PIN of the wrong form is asked again: it
     // never reaches the card, so it costs no try.
-    DialogText text = authenticateDialog(
-        request.lang, origin, CardFacts { cert.codiceFiscale, cardId, pin.triesLeft });
+    DialogText text = authenticateDialog(request.lang, origin, request.context,
+        CardFacts { cert.codiceFiscale, cardId, pin.triesLeft });
     SecureBytes typed;
     while (true) {
         typed = env.ui.askPin(text, remaining(env, uiDeadline), env.control);
@@ -172,7 +173,9 @@ OperationResult runAuthenticate(
     token.format = std::string(cnsauth::kFormat);
     token.algorithm = std::string(cnsauth::kAlgorithmRs256);
     token.unverifiedCertificate = cnsauth::base64Encode(certificate);
-    token.cardId = cardId;
+    // The cardId hint is optional (§4.1) and the verifier refuses a token whose hint is not 16
+    // digits: an EF_IDCarta of another form (a card we still sign with) is left out.
+    if (cnsauth::isValidCardIdForm(cardId)) token.cardId = cardId;
     token.signature = cnsauth::base64Encode(signature);
     if (!env.config.appVersion.empty()) token.appVersion = env.config.appVersion;
 

@@ -64,12 +64,49 @@ std::string_view logLevelName(LogLevel level) noexcept
     return "info";
 }
 
-void applyConfigJson(Config& config, std::string_view json, const std::string& source)
+namespace {
+    [[noreturn]] void notForUser(const std::string& source, const char* name)
+    {
+        bad(source,
+            std::string("\"") + name
+                + "\" can only be set by the administrator (/etc/tscns/tscnsd.json), unless its "
+                  "\"allowUserOverrides\" lists it");
+    }
+
+    UserOverrides overridesMember(const Json& j, const std::string& source)
+    {
+        if (!j.is_array()) bad(source, "\"allowUserOverrides\" must be an array of strings");
+        UserOverrides o;
+        for (const auto& item : j) {
+            const std::string name = stringMember(item, "allowUserOverrides", source);
+            if (name == "allowedOrigins") {
+                o.allowedOrigins = true;
+            } else if (name == "rateLimitPerMinute") {
+                o.rateLimitPerMinute = true;
+            } else if (name == "pinentry") {
+                o.pinentry = true;
+            } else if (name == "allowHttpOrigins") {
+                o.allowHttpOrigins = true;
+            } else {
+                bad(source,
+                    "\"allowUserOverrides\": \"" + name
+                        + "\" is not one of allowedOrigins, rateLimitPerMinute, pinentry, "
+                          "allowHttpOrigins");
+            }
+        }
+        return o;
+    }
+} // namespace
+
+void applyConfigJson(
+    Config& config, std::string_view json, const std::string& source, ConfigSource kind)
 {
+    const bool user = kind == ConfigSource::User;
+    const UserOverrides& may = config.userOverrides;
     Json j;
     try {
         j = Json::parse(json);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) { // parse_error, or out_of_range for a huge number
         bad(source, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object()) bad(source, "must be a JSON object");
@@ -78,15 +115,23 @@ void applyConfigJson(Config& config, std::string_view json, const std::string& s
         if (key == "port") {
             c.port = static_cast<std::uint16_t>(unsignedMember(value, "port", 65535, source));
         } else if (key == "allowedOrigins") {
+            if (user && !may.allowedOrigins) notForUser(source, "allowedOrigins");
             if (!value.is_array()) bad(source, "\"allowedOrigins\" must be an array of strings");
             for (const auto& o : value)
                 c.allowedOrigins.push_back(stringMember(o, "allowedOrigins", source));
         } else if (key == "allowHttpOrigins") {
+            if (user && !may.allowHttpOrigins) notForUser(source, "allowHttpOrigins");
             if (!value.is_boolean()) bad(source, "\"allowHttpOrigins\" must be true or false");
             c.allowHttpOrigins = value.get<bool>();
         } else if (key == "rateLimitPerMinute") {
-            c.rateLimitPerMinute
+            const auto rate
                 = static_cast<unsigned>(unsignedMember(value, "rateLimitPerMinute", 1000, source));
+            // Without permission a user may only tighten the limit (0 means no limit at all).
+            if (user && !may.rateLimitPerMinute
+                && (rate == 0
+                    || (config.rateLimitPerMinute != 0 && rate > config.rateLimitPerMinute)))
+                notForUser(source, "rateLimitPerMinute");
+            c.rateLimitPerMinute = rate;
         } else if (key == "uiTimeoutSeconds") {
             c.uiTimeout
                 = std::chrono::seconds(unsignedMember(value, "uiTimeoutSeconds", 300, source));
@@ -96,6 +141,7 @@ void applyConfigJson(Config& config, std::string_view json, const std::string& s
         } else if (key == "reader") {
             c.reader = stringMember(value, "reader", source);
         } else if (key == "pinentry") {
+            if (user && !may.pinentry) notForUser(source, "pinentry");
             c.pinentry = stringMember(value, "pinentry", source);
         } else if (key == "logLevel") {
             try {
@@ -105,6 +151,10 @@ void applyConfigJson(Config& config, std::string_view json, const std::string& s
             }
         } else if (key == "appVersion") {
             c.appVersion = stringMember(value, "appVersion", source);
+        } else if (key == "allowUserOverrides") {
+            if (user) notForUser(source, "allowUserOverrides");
+            const UserOverrides o = overridesMember(value, source);
+            if (kind == ConfigSource::System) c.userOverrides = o;
         } else {
             bad(source, "unknown setting \"" + key + "\"");
         }

@@ -22,6 +22,22 @@ enum class LogLevel { Error, Warning, Info, Debug };
 LogLevel parseLogLevel(std::string_view text);
 std::string_view logLevelName(LogLevel level) noexcept;
 
+/// The settings that widen what the daemon accepts. The user's file may set them only when the
+/// administrator's file lists them in "allowUserOverrides" (all false by default).
+struct UserOverrides {
+    bool allowedOrigins = false; ///< add origins to the allowlist
+    bool rateLimitPerMinute = false; ///< any value (without it: only a lower, non-zero one)
+    bool pinentry = false; ///< another dialog program
+    bool allowHttpOrigins = false; ///< development builds only
+};
+
+/// Where a configuration file comes from, which decides what it may set.
+enum class ConfigSource {
+    Explicit, ///< --config FILE: everything ("allowUserOverrides" is accepted and has no effect)
+    System, ///< /etc/tscns/tscnsd.json: everything, including "allowUserOverrides"
+    User, ///< $XDG_CONFIG_HOME/tscns/tscnsd.json: restricted by the system file
+};
+
 struct Config {
     std::uint16_t port = kDefaultPort;
     /// Exact origins in ASCII serialization (cns-auth.md §2, §3.4 step 2). No wildcards.
@@ -40,15 +56,22 @@ struct Config {
     LogLevel logLevel = LogLevel::Info;
     /// Token `appVersion` (§4.1): URL of this release.
     std::string appVersion;
+    /// What the administrator's file lets the user's file set ("allowUserOverrides").
+    UserOverrides userOverrides;
 };
 
 /// Applies one JSON configuration file's text to `config`: members present replace the
-/// current values, except "allowedOrigins", which is added to the list (a user file extends the
-/// system allowlist, it cannot shrink it). `source` names the file in error messages.
+/// current values, except "allowedOrigins", which is added to the list (a later file extends the
+/// allowlist, it cannot shrink it). `source` names the file in error messages.
 /// Members: port, allowedOrigins, allowHttpOrigins, rateLimitPerMinute, uiTimeoutSeconds,
-/// preflightMaxAgeSeconds, reader, pinentry, logLevel, appVersion. Unknown members, wrong types
-/// and out-of-range values throw Error(BadArgument).
-void applyConfigJson(Config& config, std::string_view json, const std::string& source);
+/// preflightMaxAgeSeconds, reader, pinentry, logLevel, appVersion, and allowUserOverrides (an
+/// array of "allowedOrigins", "rateLimitPerMinute", "pinentry", "allowHttpOrigins"; System and
+/// Explicit files only). A User file may set allowedOrigins, pinentry and allowHttpOrigins only
+/// when config.userOverrides allows it, and rateLimitPerMinute without permission only to a lower
+/// non-zero value. Unknown members, wrong types, out-of-range values and members the file may not
+/// set throw Error(BadArgument), and then `config` is unchanged.
+void applyConfigJson(Config& config, std::string_view json, const std::string& source,
+    ConfigSource kind = ConfigSource::Explicit);
 
 /// Checks the whole configuration (origins in ASCII serialization, https unless allowHttpOrigins,
 /// port not 0 nor a vpcd port, timeouts in range). Throws Error(BadArgument) naming the problem.

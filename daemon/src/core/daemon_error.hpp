@@ -12,6 +12,7 @@ namespace tscns::daemon {
 /// cns-auth.md §3.3 code.
 enum class Problem {
     HostNotAllowed, ///< §3.4 step 1 (DNS rebinding)
+    NotCanonical, ///< percent-encoding in the target, Host, Origin or another checked header
     OriginNotAllowed, ///< §3.4 step 2
     FetchMetadataRejected, ///< §3.4 step 3: Sec-Fetch-Site / Sec-Fetch-Mode
     ClientHeaderMissing, ///< §3.4 step 3: X-CNS-Client: 1

@@ -122,6 +122,9 @@ HttpError toHttpError(const DaemonError& error)
     case Problem::HostNotAllowed:
         e = make(403, ApiCode::BadRequest, false, "Host not allowed");
         break;
+    case Problem::NotCanonical:
+        e = make(400, ApiCode::BadRequest, false, "Percent-encoding is not allowed here");
+        break;
     case Problem::OriginNotAllowed:
         e = make(403, ApiCode::OriginNotAllowed, false, "Origin not allowed");
         break;

@@ -87,6 +87,40 @@ std::string_view endpointMethod(Endpoint endpoint) noexcept
     return endpoint == Endpoint::Status ? "GET" : "POST";
 }
 
+void checkRawHead(std::string_view head)
+{
+    static constexpr std::string_view kChecked[]
+        = { "host", "origin", "x-cns-client", "content-type", "sec-fetch-site", "sec-fetch-mode",
+              "access-control-request-method", "access-control-request-headers" };
+    bool first = true;
+    std::size_t pos = 0;
+    while (pos < head.size()) {
+        std::size_t eol = head.find('\n', pos);
+        if (eol == std::string_view::npos) eol = head.size();
+        std::string_view line = head.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) break; // the end of the head
+        if (first) {
+            first = false;
+            const auto sp1 = line.find(' ');
+            const auto sp2 = line.rfind(' ');
+            if (sp1 == std::string_view::npos || sp2 == sp1)
+                throw DaemonError(Problem::BodyInvalid, "malformed request line");
+            if (line.substr(sp1 + 1, sp2 - sp1 - 1).find('%') != std::string_view::npos)
+                throw DaemonError(Problem::NotCanonical, "percent-encoded request target");
+            continue;
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue; // the parser refuses or ignores it
+        const std::string name = lower(trim(line.substr(0, colon)));
+        if (std::find(std::begin(kChecked), std::end(kChecked), name) != std::end(kChecked)
+            && line.substr(colon + 1).find('%') != std::string_view::npos)
+            throw DaemonError(Problem::NotCanonical, "percent-encoded " + name + " header");
+    }
+    if (first) throw DaemonError(Problem::BodyInvalid, "empty request head");
+}
+
 void checkHost(const Request& request)
 {
     const auto host = request.uniqueHeader("Host");

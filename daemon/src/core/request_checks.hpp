@@ -21,6 +21,14 @@ std::optional<Endpoint> endpointFor(std::string_view path) noexcept;
 /// "GET" for /v1/status, "POST" for the others.
 std::string_view endpointMethod(Endpoint endpoint) noexcept;
 
+/// Before step 1, on the bytes received (the transport decodes percent-escapes in the target and
+/// in header values before the other checks see them): the request line's target has no '%', and
+/// neither have Host, Origin, X-CNS-Client, Content-Type, Sec-Fetch-Site, Sec-Fetch-Mode,
+/// Access-Control-Request-Method or Access-Control-Request-Headers. `head` is the request line
+/// and header lines as received (up to the empty line). Throws DaemonError(NotCanonical), or
+/// DaemonError(BodyInvalid) when `head` is not a request head.
+void checkRawHead(std::string_view head);
+
 /// Step 1: Host is exactly 127.0.0.1:<port>, [::1]:<port> or localhost:<port>, with the port the
 /// request arrived on (DNS rebinding). Throws DaemonError(HostNotAllowed).
 void checkHost(const Request& request);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The HTTP transport of tscnsd: cpp-httplib listeners on 127.0.0.1 and [::1] only (never the
-// wildcard addresses, cns-auth.md §3.1), every request handed to the Core as is.
+// wildcard addresses, cns-auth.md §3.1), on an exclusive port (no SO_REUSEPORT). Connections
+// from other local users are closed unread; requests whose target or checked headers carry
+// percent-escapes are refused on the bytes received (400); the rest go to the Core as is.
 #pragma once
 
 #include "core/daemon_core.hpp"
@@ -26,7 +28,7 @@ public:
 
     /// Binds 127.0.0.1:<port> (required) and [::1]:<port> (skipped with a warning when IPv6 is
     /// off) and starts serving on background threads. Throws Error(BadArgument) when the IPv4
-    /// loopback port cannot be bound (in use).
+    /// loopback port cannot be bound (in use, also by another tscnsd: the port is exclusive).
     void start();
     /// Stops accepting, waits for the requests in progress (the Core must have been shut down
     /// first, so that none waits for a dialog). Idempotent.

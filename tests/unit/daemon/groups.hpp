@@ -6,3 +6,4 @@ int runDaemonUnitTests();
 int runDaemonRequestTests();
 int runDaemonOperationTests();
 int runDaemonPinentryTests();
+int runDaemonHardeningTests();

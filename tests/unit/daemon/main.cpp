@@ -16,6 +16,7 @@ int main(int argc, char** argv)
         { "daemon_requests", runDaemonRequestTests },
         { "daemon_operations", runDaemonOperationTests },
         { "daemon_pinentry", runDaemonPinentryTests },
+        { "daemon_hardening", runDaemonHardeningTests },
     };
     return tscns::test::runTestGroups(argc, argv, kGroups);
 }

@@ -12,6 +12,7 @@
 #include "tscns/cnsauth/token.hpp"
 #include "tscns/crypto/rsa_padding.hpp"
 #include "tscns/vcard/card_image.hpp"
+#include "tscns/vcard/personalize.hpp"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -246,6 +247,37 @@ void authenticate_cardErrors_mapped(void** state)
     });
 }
 
+void authenticate_cardIdNotSixteenDigits_leftOutOfToken(void** state)
+{
+    CoreFixture* f = fx(state);
+    TSCNS_CHECK([&](Checker& c) {
+        // A ChipDoc card without EF_IDCarta in its application: the card ID is then empty (the
+        // certificate names the card), the card still signs, and the token's cardId hint must be
+        // absent (the verifier refuses a token whose cardId is not 16 digits, §4.1).
+        vcard::PersonalizeOptions options;
+        options.profile = "chipdoc-cns";
+        options.seed = 74;
+        options.keyBits = 1024;
+        options.pin = kPin; // what the scripted dialog types
+        vcard::CardImage image = vcard::personalize(options);
+        for (auto it = image.files.begin(); it != image.files.end();)
+            it = (!it->first.empty() && (it->first.back() == 0x1003 || it->first.back() == 0xD003))
+                ? image.files.erase(it)
+                : std::next(it);
+        f->rebuild(&image);
+        const Response r = f->core->handle(authRequest());
+        c.eq(r.status, 200, "status: " + r.body);
+        const auto j = json(r);
+        c.that(j.is_object() && j.contains("token") && j["token"].is_object(), "token: " + r.body);
+        if (!j.is_object() || !j.contains("token") || !j["token"].is_object()) return;
+        c.that(!j["token"].contains("cardId"), "no cardId member: " + r.body);
+        cnsauth::Token token;
+        c.noThrow(
+            [&] { token = cnsauth::parseToken(j["token"].dump()); }, "the verifier parses it");
+        c.that(!token.cardId.has_value(), "no cardId hint");
+    });
+}
+
 void authenticate_foreignCard_cardNotSupported(void** state)
 {
     CoreFixture* f = fx(state);
@@ -470,6 +502,7 @@ int runDaemonOperationTests()
         T(authenticate_userCancels_userCancelledAndNoVerify),
         T(authenticate_noAnswer_userTimeout),
         T(authenticate_cardErrors_mapped),
+        T(authenticate_cardIdNotSixteenDigits_leftOutOfToken),
         T(authenticate_foreignCard_cardNotSupported),
         T(authenticate_expiredCertificate_tokenWithWarning),
         T(authenticate_cardRemovedDuringDialog_noCardAndDialogClosed),

@@ -323,7 +323,8 @@ void chain_coreWithScriptedPinentryAndVirtualCard_tokenAndDialogText(void** stat
         const std::string desc = "SETDESC " + std::string(kOrigin)
             + " chiede di verificare la tua Tessera Sanitaria (CF " + rec.codiceFiscale.substr(0, 3)
             + "\u2026, carta n. \u2026" + rec.cardId.substr(12)
-            + ").%0AInserisci il PIN per confermare.";
+            + ").%0ARichiesta: accesso al sito (login) (\u00abfse-login-2fa\u00bb).%0AInserisci il "
+              "PIN per confermare.";
         c.that(seen.find(desc) != std::string::npos, "the user saw:\n" + seen);
         c.that(seen.find(rec.codiceFiscale) == std::string::npos, "never the full CF");
         c.that(seen.find(kPin) == std::string::npos, "the PIN never goes to the pinentry");

@@ -83,6 +83,7 @@ void httpError_problemTable(void** state)
             const char* code;
         } table[] = {
             { Problem::HostNotAllowed, 403, "BAD_REQUEST" },
+            { Problem::NotCanonical, 400, "BAD_REQUEST" },
             { Problem::OriginNotAllowed, 403, "ORIGIN_NOT_ALLOWED" },
             { Problem::FetchMetadataRejected, 403, "BAD_REQUEST" },
             { Problem::ClientHeaderMissing, 400, "BAD_REQUEST" },
@@ -136,7 +137,9 @@ void config_json_membersAndErrors(void** state)
         for (const char* bad : { "[]", "{", R"({"unknown": 1})", R"({"port": "1"})",
                  R"({"port": 70000})", R"({"port": -1})", R"({"allowedOrigins": "https://a"})",
                  R"({"allowedOrigins": [1]})", R"({"logLevel": "loud"})",
-                 R"({"uiTimeoutSeconds": 999})" }) {
+                 R"({"uiTimeoutSeconds": 999})",
+                 // A number nlohmann cannot hold throws out_of_range, not parse_error (fuzz).
+                 R"({"port": 1e400})" }) {
             Config copy = config;
             c.throws(
                 Errc::BadArgument, [&] { applyConfigJson(copy, bad, "bad.json"); }, bad,
@@ -228,12 +231,15 @@ void dialogText_masksAndWarns(void** state)
         c.eq(maskCodiceFiscale(""), std::string("\u2026"), "no CF");
         c.eq(cardIdTail("6030123456781234"), std::string("\u20261234"), "card tail");
         const CardFacts card { "RSSMRA80A01H501U", "6030123456781234", std::nullopt };
-        const DialogText it = authenticateDialog(Lang::It, "https://portal.example.it", card);
+        const DialogText it
+            = authenticateDialog(Lang::It, "https://portal.example.it", "fse-login-2fa", card);
         c.eq(it.description,
             std::string("https://portal.example.it chiede di verificare la tua Tessera Sanitaria "
-                        "(CF RSS\u2026, carta n. \u20261234).\nInserisci il PIN per confermare."),
-            "the example of cns-auth.md §3.6");
-        const DialogText idn = authenticateDialog(Lang::En, "https://xn--bcher-kva.example", card);
+                        "(CF RSS\u2026, carta n. \u20261234).\nRichiesta: accesso al sito (login) "
+                        "(\u00abfse-login-2fa\u00bb).\nInserisci il PIN per confermare."),
+            "the example of cns-auth.md §3.6, with the purpose");
+        const DialogText idn
+            = authenticateDialog(Lang::En, "https://xn--bcher-kva.example", "fse-login-2fa", card);
         c.that(idn.description.find("https://xn--bcher-kva.example asks") == 0, "punycode first");
         c.that(idn.description.find("\u201chttps://b\u00fccher.example\u201d") != std::string::npos,
             "Unicode form in the warning");
