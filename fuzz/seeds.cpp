@@ -294,22 +294,20 @@ void textSeeds()
 
     // GET RESPONSE: command, then the answers (one-byte lengths): 61 10 then 16 bytes + 9000;
     // and 6C 08 then 8 bytes + 9000.
-    Bytes gr;
-    chunk8(gr, Bytes { 0x00, 0xA4, 0x08, 0x00, 0x02, 0x10, 0x00, 0x00 });
-    chunk8(gr, Bytes { 0x61, 0x10 });
-    Bytes full(16, 0x5A);
-    full.push_back(0x90);
-    full.push_back(0x00);
-    chunk8(gr, full);
-    put("get_response", "61xx", gr);
-    Bytes le;
-    chunk8(le, Bytes { 0x00, 0x84, 0x00, 0x00, 0x00 });
-    chunk8(le, Bytes { 0x6C, 0x08 });
-    Bytes eight(8, 0x33);
-    eight.push_back(0x90);
-    eight.push_back(0x00);
-    chunk8(le, eight);
-    put("get_response", "6cxx", le);
+    const auto exchange
+        = [&](const char* name, Bytes command, Bytes status, std::size_t n, std::uint8_t fill) {
+              Bytes seed;
+              chunk8(seed, command);
+              chunk8(seed, status);
+              Bytes answer(n, fill);
+              answer.push_back(0x90);
+              answer.push_back(0x00);
+              chunk8(seed, answer);
+              put("get_response", name, seed);
+          };
+    exchange("61xx", Bytes { 0x00, 0xA4, 0x08, 0x00, 0x02, 0x10, 0x00, 0x00 }, Bytes { 0x61, 0x10 },
+        16, 0x5A);
+    exchange("6cxx", Bytes { 0x00, 0x84, 0x00, 0x00, 0x00 }, Bytes { 0x6C, 0x08 }, 8, 0x33);
 
     // PKCS#11 call sequences (fuzz/pkcs11.cpp's opcodes): open a session, find everything,
     // read attributes of the first object, log in, sign with SHA256_RSA_PKCS and PSS.

@@ -89,34 +89,31 @@ CREATE INDEX IF NOT EXISTS cnsauth_sessions_retain ON cnsauth_sessions (retain_u
         return !file.empty() && file != ":memory:";
     }
 
-    /// Creates `file` 0600 (with `create`) or tightens an existing one to 0600, whatever the
-    /// umask; a missing file is fine without `create`.
-    void restrictMode(const std::filesystem::path& file, bool create)
-    {
-        const int fd = ::open(file.c_str(),
-            O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | (create ? O_CREAT : 0), 0600);
-        if (fd < 0) {
-            if (!create && errno == ENOENT) return;
-            throw Error(Errc::BadArgument,
-                "challenge database " + file.string() + ": " + std::strerror(errno));
-        }
-        struct stat st { };
-        const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
-            && ((st.st_mode & 0777) == 0600 || ::fchmod(fd, 0600) == 0);
-        const int saved = errno;
-        ::close(fd);
-        if (!ok)
-            throw Error(Errc::BadArgument,
-                "challenge database " + file.string()
-                    + ": not a regular file that can be made mode 0600 (" + std::strerror(saved)
-                    + ")");
-    }
-
     struct StmtFinalize {
         void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
     };
     using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 } // namespace
+
+void restrictToOwner(const std::filesystem::path& file, bool create, std::string_view what)
+{
+    const int fd = ::open(
+        file.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | (create ? O_CREAT : 0), 0600);
+    if (fd < 0) {
+        if (!create && errno == ENOENT) return;
+        throw Error(Errc::BadArgument,
+            std::string(what) + " " + file.string() + ": " + std::strerror(errno));
+    }
+    struct stat st { };
+    const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+        && ((st.st_mode & 0777) == 0600 || ::fchmod(fd, 0600) == 0);
+    const int saved = errno;
+    ::close(fd);
+    if (!ok)
+        throw Error(Errc::BadArgument,
+            std::string(what) + " " + file.string()
+                + ": not a regular file that can be made mode 0600 (" + std::strerror(saved) + ")");
+}
 
 struct SqliteChallengeStore::Impl {
     sqlite3* db = nullptr;
@@ -354,9 +351,9 @@ SqliteChallengeStore::SqliteChallengeStore(const std::filesystem::path& file, No
     if (isFileDatabase(file)) {
         // Created (or tightened) 0600 by us whatever the umask; SQLite gives the -wal and -shm
         // files the main file's mode, and existing ones of an older version are tightened too.
-        restrictMode(file, true);
-        restrictMode(file.string() + "-wal", false);
-        restrictMode(file.string() + "-shm", false);
+        restrictToOwner(file, true, "challenge database");
+        restrictToOwner(file.string() + "-wal", false, "challenge database");
+        restrictToOwner(file.string() + "-shm", false, "challenge database");
     }
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(file.c_str(), &impl_->db, flags, nullptr) != SQLITE_OK)

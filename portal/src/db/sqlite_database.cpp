@@ -4,39 +4,15 @@
 
 #include "tscns/apdu/error.hpp"
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "tscns/verifier/sqlite_challenge_store.hpp"
 
-#include <cerrno>
-#include <cstring>
+#include <sqlite3.h>
+
 #include <mutex>
 
 namespace tscns::portal {
 
 namespace {
-    /// Creates the database file 0600, or tightens an existing one, whatever the umask: it holds
-    /// password hashes, mobile numbers and the audit log. SQLite gives its -wal and -shm files the
-    /// mode of the database file.
-    void restrictMode(const std::string& path)
-    {
-        const int fd
-            = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-        if (fd < 0)
-            throw Error(Errc::BadArgument,
-                "cannot open the database sqlite:" + path + ": " + std::strerror(errno));
-        struct stat st { };
-        const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
-            && ((st.st_mode & 0777) == 0600 || ::fchmod(fd, 0600) == 0);
-        const int saved = errno;
-        ::close(fd);
-        if (!ok)
-            throw Error(Errc::BadArgument,
-                "database sqlite:" + path + ": not a regular file that can be made mode 0600 ("
-                    + std::strerror(saved) + ")");
-    }
-
     /// `$1` → `?1` outside string literals (SQLite's numbered parameters).
     std::string numberedParameters(std::string_view sql)
     {
@@ -59,7 +35,8 @@ namespace {
     public:
         explicit Connection(const std::string& path)
         {
-            if (path != ":memory:") restrictMode(path);
+            // It holds password hashes, mobile numbers and the audit log.
+            if (path != ":memory:") verifier::restrictToOwner(path, true, "the portal database");
             const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
             const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
             if (rc != SQLITE_OK) {

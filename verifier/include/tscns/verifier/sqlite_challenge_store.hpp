@@ -6,8 +6,15 @@
 
 #include <filesystem>
 #include <memory>
+#include <string_view>
 
 namespace tscns::verifier {
+
+/// Makes `file` a regular file of mode 0600 whatever the umask: creates it so (with `create`) or
+/// tightens an existing one; a missing file is fine without `create`. For SQLite files that hold
+/// session state (this store, a login service's own database): call it before sqlite3_open, and
+/// for the -wal/-shm files after. `what` names the file in the Error(BadArgument) it throws.
+void restrictToOwner(const std::filesystem::path& file, bool create, std::string_view what);
 
 /// One table, `cnsauth_sessions`, keyed by HMAC-SHA256 of the session ID (never the bearer value
 /// itself) with a 32-byte key generated per store file and kept in it (`cnsauth_store_key`).
