@@ -9,6 +9,10 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include <deque>
+#include <mutex>
+#include <utility>
+
 namespace tscns::vcard::ossl {
 
 namespace {
@@ -148,6 +152,26 @@ PkeyPtr readPrivateKeyPem(std::string_view pem)
     BioPtr bio = readBio(pem);
     PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
     ERR_clear_error();
+    return key;
+}
+
+PkeyPtr cachedPrivateKeyPem(std::string_view pem)
+{
+    constexpr std::size_t kEntries = 8;
+    // Never destroyed: OpenSSL's own atexit cleanup may run before a static's destructor.
+    static auto* const mutex = new std::mutex;
+    static auto* const cache = new std::deque<std::pair<std::string, PkeyPtr>>; // newest last
+    const std::lock_guard lock(*mutex);
+    for (const auto& [text, key] : *cache) {
+        if (text == pem) {
+            if (EVP_PKEY_up_ref(key.get()) != 1) break;
+            return PkeyPtr(key.get());
+        }
+    }
+    PkeyPtr key = readPrivateKeyPem(pem);
+    if (!key || EVP_PKEY_up_ref(key.get()) != 1) return key;
+    if (cache->size() == kEntries) cache->pop_front();
+    cache->emplace_back(std::string(pem), PkeyPtr(key.get()));
     return key;
 }
 

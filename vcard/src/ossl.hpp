@@ -40,6 +40,10 @@ PkeyPtr deterministicRsaKey(unsigned bits, std::uint64_t seed, std::string_view 
 /// when the text is not a private key.
 std::string privateKeyPem(EVP_PKEY* key);
 PkeyPtr readPrivateKeyPem(std::string_view pem);
+/// readPrivateKeyPem through a small process-wide cache (the last 8 distinct PEM texts, behind a
+/// mutex): a card image opened again and again (tests, fuzzing, the pkcs11 unit tests' in-process
+/// cards) parses its key once. The key is shared by reference count, never modified.
+PkeyPtr cachedPrivateKeyPem(std::string_view pem);
 /// PEM and DER of a certificate, and PEM back (nullptr when not a certificate).
 std::string certificatePem(X509* cert);
 Bytes certificateDer(X509* cert);

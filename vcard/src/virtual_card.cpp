@@ -542,7 +542,7 @@ namespace {
         if (!image.keyPem.empty() || impl->profile->cnsApplication) {
             if (image.keyPem.empty())
                 throw Error(Errc::BadArgument, "card image: " + where + "key.pem is missing");
-            impl->key = ossl::readPrivateKeyPem(image.keyPem);
+            impl->key = ossl::cachedPrivateKeyPem(image.keyPem);
             if (!impl->key || EVP_PKEY_is_a(impl->key.get(), "RSA") != 1)
                 throw Error(Errc::BadArgument,
                     "card image: " + where + "key.pem does not hold an RSA private key");
