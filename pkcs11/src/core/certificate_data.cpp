@@ -12,9 +12,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 namespace tscns::pkcs11 {
 
@@ -57,40 +60,59 @@ namespace {
         BN_bn2bin(bn.get(), out.data());
         return out;
     }
+
+    CertificateData parseWithOpenSsl(ByteView der)
+    {
+        const unsigned char* p = der.data();
+        std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (!cert || p != der.data() + der.size())
+            throw Error(Errc::CardData, "not a DER X.509 certificate");
+
+        CertificateData d;
+        d.der.assign(der.begin(), der.end());
+        d.subject = toDer(X509_get_subject_name(cert.get()), i2d_X509_NAME);
+        d.issuer = toDer(X509_get_issuer_name(cert.get()), i2d_X509_NAME);
+        d.serialNumber = toDer(
+            const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(cert.get())), i2d_ASN1_INTEGER);
+        d.publicKeyInfo = toDer(X509_get_X509_PUBKEY(cert.get()), i2d_X509_PUBKEY);
+        unsigned char sha1[SHA_DIGEST_LENGTH];
+        SHA1(d.der.data(), d.der.size(), sha1);
+        d.checkValue.assign(sha1, sha1 + 3);
+        d.notBefore = ckDate(X509_get0_notBefore(cert.get()));
+        d.notAfter = ckDate(X509_get0_notAfter(cert.get()));
+
+        EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
+        if (key != nullptr && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+            d.isRsa = true;
+            d.modulus = bnBytes(key, OSSL_PKEY_PARAM_RSA_N);
+            d.publicExponent = bnBytes(key, OSSL_PKEY_PARAM_RSA_E);
+            d.modulusBits = static_cast<std::size_t>(EVP_PKEY_get_bits(key));
+        }
+
+        // X509_get_key_usage: UINT32_MAX without the extension (every use allowed, RFC 5280
+        // §4.2.1.3).
+        const std::uint32_t ku = X509_get_key_usage(cert.get());
+        d.canSign = (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
+        d.canDecrypt = (ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT)) != 0;
+        return d;
+    }
 } // namespace
 
 CertificateData parseCertificate(ByteView der)
 {
-    const unsigned char* p = der.data();
-    std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert || p != der.data() + der.size())
-        throw Error(Errc::CardData, "not a DER X.509 certificate");
-
-    CertificateData d;
-    d.der.assign(der.begin(), der.end());
-    d.subject = toDer(X509_get_subject_name(cert.get()), i2d_X509_NAME);
-    d.issuer = toDer(X509_get_issuer_name(cert.get()), i2d_X509_NAME);
-    d.serialNumber
-        = toDer(const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(cert.get())), i2d_ASN1_INTEGER);
-    d.publicKeyInfo = toDer(X509_get_X509_PUBKEY(cert.get()), i2d_X509_PUBKEY);
-    unsigned char sha1[SHA_DIGEST_LENGTH];
-    SHA1(d.der.data(), d.der.size(), sha1);
-    d.checkValue.assign(sha1, sha1 + 3);
-    d.notBefore = ckDate(X509_get0_notBefore(cert.get()));
-    d.notAfter = ckDate(X509_get0_notAfter(cert.get()));
-
-    EVP_PKEY* key = X509_get0_pubkey(cert.get()); // owned by the certificate
-    if (key != nullptr && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
-        d.isRsa = true;
-        d.modulus = bnBytes(key, OSSL_PKEY_PARAM_RSA_N);
-        d.publicExponent = bnBytes(key, OSSL_PKEY_PARAM_RSA_E);
-        d.modulusBits = static_cast<std::size_t>(EVP_PKEY_get_bits(key));
+    // A pure function of the bytes, and d2i_X509 is the costly part of opening a token (OpenSSL
+    // 3 decodes the key through its provider machinery): a module that sees the same card again
+    // (C_Finalize + C_Initialize, a reinserted card, another slot) parses it once.
+    static std::mutex mutex;
+    static std::optional<CertificateData> last;
+    {
+        const std::lock_guard lock(mutex);
+        if (last && std::equal(der.begin(), der.end(), last->der.begin(), last->der.end()))
+            return *last;
     }
-
-    // X509_get_key_usage: UINT32_MAX without the extension (every use allowed, RFC 5280 §4.2.1.3).
-    const std::uint32_t ku = X509_get_key_usage(cert.get());
-    d.canSign = (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) != 0;
-    d.canDecrypt = (ku & (KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT)) != 0;
+    CertificateData d = parseWithOpenSsl(der);
+    const std::lock_guard lock(mutex);
+    last = d;
     return d;
 }
 

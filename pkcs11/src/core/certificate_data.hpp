@@ -32,7 +32,8 @@ struct CertificateData {
     [[nodiscard]] std::size_t modulusBytes() const noexcept { return (modulusBits + 7) / 8; }
 };
 
-/// Parses a DER certificate with OpenSSL. Throws Error(BadArgument) when it is not one.
+/// Parses a DER certificate with OpenSSL (the last one parsed is remembered). Throws
+/// Error(CardData) when it is not one.
 CertificateData parseCertificate(ByteView der);
 
 } // namespace tscns::pkcs11
