@@ -82,7 +82,8 @@ namespace {
             Json j = Json::parse(text);
             if (!j.is_object()) bad(file, "not a JSON object");
             return j;
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
+            // parse_error, and out_of_range for a number no double holds (1e400).
             bad(file, std::string("invalid JSON: ") + e.what());
         }
     }

@@ -563,6 +563,8 @@ bool corruptImagesAreRejected(CardFixture* f)
     bool ok = true;
     writeText(card, "{ not json");
     ok = ok && expectLoadError(f, "bad JSON", "invalid JSON");
+    writeText(card, replaced("\"format\": 1", "\"format\": 1e400"));
+    ok = ok && expectLoadError(f, "number out of range", "invalid JSON");
     writeText(card, replaced("\"st-cns11\"", "\"st-cns99\""));
     ok = ok && expectLoadError(f, "unknown profile", "unknown card profile 'st-cns99'");
     writeText(card, replaced("\"3B FF", "\"3X FF"));
