@@ -20,6 +20,10 @@ enum ExitCode : int {
     kPinFormat = 10, ///< PIN/PUK of the wrong length or not digits (nothing sent to the card)
     kCardData = 11, ///< what the card holds is malformed and nothing usable is left
     kTimeout = 12, ///< the card did not answer within --timeout (default 30 s)
+    kSetupIncomplete
+    = 13, ///< setup: a database was in use (Firefox running) or could not be changed
+    kDoctorProblem = 14, ///< doctor: at least one check found a problem
+    kNoModule = 15, ///< setup: the PKCS#11 module file was not found
 };
 
 inline int exitCodeFor(Errc code) noexcept

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // `tscns`: read a TS-CNS card, manage its PIN, watch readers.
 #include "commands.hpp"
+#include "doctor.hpp"
 #include "exit_codes.hpp"
+#include "setup.hpp"
 #include "verify.hpp"
 #include "watchdog.hpp"
 
@@ -9,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -38,6 +41,8 @@ Commands:
   pin status               PIN tries left, when the card tells
   watch                    print card insertions and removals as they happen
   verify                   check a cns-auth:1 token as a login service would (no card needed)
+  setup                    register the PKCS#11 module in the browsers (--remove undoes it)
+  doctor                   check pcscd, readers, card, browsers, p11-kit and tscnsd
   help [COMMAND]           this text, or a command's
 
 Options (every command):
@@ -56,6 +61,8 @@ Exit codes:
   4 no (such) reader   5 no card             6 not a TS-CNS card    7 wrong PIN/PUK
   8 PIN/PUK blocked    9 card removed or communication failure     10 PIN/PUK format wrong
   11 card data malformed                   12 the card did not answer within --timeout
+  13 setup: a database in use or not changed   14 doctor: a problem was found
+  15 setup: the PKCS#11 module was not found
   20-28 verify: see tscns help verify
 )";
 
@@ -92,6 +99,8 @@ const char* usageFor(const std::string& cmd)
     if (cmd == "pin") return kPinUsage;
     if (cmd == "watch") return kWatchUsage;
     if (cmd == "verify") return kVerifyUsage;
+    if (cmd == "setup") return kSetupUsage;
+    if (cmd == "doctor") return kDoctorUsage;
     return kMainUsage;
 }
 
@@ -119,6 +128,20 @@ int main(int argc, char** argv)
             for (const auto& a : rest)
                 if (a == "-h" || a == "--help") return std::fputs(kVerifyUsage, stdout), kOk;
             return cmdVerify(rest);
+        }
+        // setup and doctor have their own options, as verify has (--json may come first).
+        std::size_t at = 0;
+        while (at < args.size() && (args[at] == "-j" || args[at] == "--json"))
+            ++at;
+        if (at < args.size() && (args[at] == "setup" || args[at] == "doctor")) {
+            const bool setup = args[at] == "setup";
+            std::vector<std::string> rest(
+                args.begin(), args.begin() + static_cast<std::ptrdiff_t>(at));
+            rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
+            for (const auto& a : rest)
+                if (a == "-h" || a == "--help")
+                    return std::fputs(setup ? kSetupUsage : kDoctorUsage, stdout), kOk;
+            return setup ? cmdSetup(rest) : cmdDoctor(rest);
         }
         Options o;
         unsigned timeoutSeconds = kDefaultTimeoutSeconds;
