@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // fuzz_cns_card: the CNS card logic over a card whose every answer comes from the input
-// (house-style §6): chunk 1 is the ATR, then each answer is a chunk with a 2-byte length
+// (docs/development.md §6): chunk 1 is the ATR, then each answer is a chunk with a 2-byte length
 // (data ‖ SW1 SW2). Runs identification, then the reads a client does (EF_IDCarta,
 // EF_DatiPersonali, the certificate), the PIN status, one VERIFY with a synthetic PIN, GET
 // CHALLENGE and a raw RSA operation.

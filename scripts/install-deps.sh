@@ -18,8 +18,8 @@ packages=(
   # tscns-portal: argon2id (libsodium), PostgreSQL client library, and the PostgreSQL server its
   # tests start in a temporary directory
   libsodium-dev libpq-dev postgresql
-  # formatting check
-  clang-format
+  # formatting check; the documentation check renders the man pages (docs/check.sh)
+  clang-format groff-base man-db
   # the daemon's browser test and benchmark (tests/e2e/daemon_*.sh, bench/daemon): Debian's
   # Chromium, driven headless by playwright-core from npm (tests/browser, never a downloaded
   # browser); wrk for the status load; curl for the HTTP checks

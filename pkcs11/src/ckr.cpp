@@ -24,7 +24,7 @@ CK_RV toCkr(Errc code) noexcept
     case Errc::CardRejected:
         return CKR_DEVICE_ERROR;
     case Errc::NotCnsCard:
-        // Not CKR_TOKEN_NOT_PRESENT: Firefox becomes very slow then (pkcs11-clients.md §2.2).
+        // Not CKR_TOKEN_NOT_PRESENT: Firefox becomes very slow then (docs/pkcs11-clients.md §2.2).
         return CKR_TOKEN_NOT_RECOGNIZED;
     case Errc::CardData:
         // What the card holds is malformed: the device's fault, not the caller's.

@@ -8,7 +8,7 @@
 
 namespace tscns::pkcs11 {
 
-/// Errc → CK_RV, one exhaustive switch (house-style §3).
+/// Errc → CK_RV, one exhaustive switch (docs/development.md §3).
 CK_RV toCkr(Errc code) noexcept;
 /// The exception being handled → CK_RV. Call it only inside a catch block: CkError gives its
 /// value, tscns::Error goes through toCkr(), std::bad_alloc is CKR_HOST_MEMORY and anything else

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The C ABI of tscns-pkcs11: function lists and interfaces, argument checks, and guarded(), which
-// takes the module lock, calls the core and translates. No logic lives here (house-style §4).
+// takes the module lock, calls the core and translates. No logic lives here
+// (docs/development.md §4).
 //
 // Global state is plain data only (no destructors run at exit): the Module pointer, the lock and
 // a condition variable with static initialisers, the pid that initialised the module.
@@ -136,7 +137,7 @@ TSCNS_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
         const bool all = args->CreateMutex != nullptr && args->DestroyMutex != nullptr
             && args->LockMutex != nullptr && args->UnlockMutex != nullptr;
         if (any && !all) return CKR_ARGUMENTS_BAD;
-        // Application locks only: we use OS locks, so they are refused (house-style §4).
+        // Application locks only: we use OS locks, so they are refused (docs/development.md §4).
         // CKF_LIBRARY_CANT_CREATE_OS_THREADS is fine: the module creates no threads.
         if (all && (args->flags & CKF_OS_LOCKING_OK) == 0) return CKR_CANT_LOCK;
     }
@@ -157,7 +158,7 @@ TSCNS_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
     if (gModule == nullptr || gFinalizing) return CKR_CRYPTOKI_NOT_INITIALIZED;
     gFinalizing = true;
     // Wake the threads blocked in C_WaitForSlotEvent and wait until they have left the module
-    // (Firefox stops its smart-card thread this way, pkcs11-clients.md §2.2).
+    // (Firefox stops its smart-card thread this way, docs/pkcs11-clients.md §2.2).
     while (gWaiters > 0) {
         gModule->cancelWaits();
         timespec until {};
@@ -716,7 +717,7 @@ TSCNS_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HA
     return notSupported();
 }
 
-// ---- Random numbers (§5.15): no CKF_RNG (pkcs11-clients.md §2.2). Both functions answer
+// ---- Random numbers (§5.15): no CKF_RNG (docs/pkcs11-clients.md §2.2). Both functions answer
 // CKR_RANDOM_NO_RNG, the spec's code for a token without a generator; CKR_RANDOM_SEED_NOT_SUPPORTED
 // would claim a generator that takes no seed, and `pkcs11-tool --test` then counts the failing
 // C_GenerateRandom as an error instead of "not implemented". The argument and session checks

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The PKCS#11 concurrency tests under ThreadSanitizer (house-style.md §6, item 2): builds the
+# The PKCS#11 concurrency tests under ThreadSanitizer (docs/development.md §6, item 2): builds the
 # module and tscns-abi with -DTSCNS_SANITIZE=thread (only those two targets) and runs the ABI
 # groups that use threads or processes through pcscd + vpcd against a virtual card. Any TSan
 # report fails the run: TSan ends the reporting process with exit code 66 (halt_on_error), and

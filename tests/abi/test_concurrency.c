@@ -2,7 +2,8 @@
 /* Groups "threads" (8 threads signing at once, each in its own session under one login; a
  * session open/close stress) and "processes" (two processes signing at once; C_Initialize in a
  * forked child). Workers record their results; the main thread asserts after joining
- * (pkcs11-clients.md §2.6; house-style.md §6 "assertions run on the main thread only"). */
+ * (docs/pkcs11-clients.md §2.6; docs/development.md §6: "Assertions run on the main thread
+ * only"). */
 #define _GNU_SOURCE
 #include "abi.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Group "init": the function list, C_Initialize / C_Finalize argument and state rules
- * (google/pkcs11test Init.*, pkcs11-clients.md §1.2 and §2.1). Every test starts with the module
- * not initialized and leaves it finalized (teardown). */
+ * (google/pkcs11test Init.*, docs/pkcs11-clients.md §1.2 and §2.1). Every test starts with the
+ * module not initialized and leaves it finalized (teardown). */
 #define _GNU_SOURCE
 #include "abi.h"
 
@@ -331,7 +331,7 @@ static void init_reserved_not_null(void** state)
 }
 
 /* NSS, Chromium and p11-kit: OS locking plus the application's mutex callbacks, and
- * CKF_LIBRARY_CANT_CREATE_OS_THREADS (pkcs11-clients.md §0 item 5). */
+ * CKF_LIBRARY_CANT_CREATE_OS_THREADS (docs/pkcs11-clients.md §0 item 5). */
 static void init_nss_flags(void** state)
 {
     (void)state;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Groups "login" (C_Login / C_Logout and the PIN counter flags; google/pkcs11test
- * ReadOnlySessionTest.UserLoginWrongPIN, pkcs11-clients.md §2.3) and "operations" (the rules of
- * the signing operation: not initialized, active, size query, buffer too small, not logged in,
+ * ReadOnlySessionTest.UserLoginWrongPIN, docs/pkcs11-clients.md §2.3) and "operations" (the rules
+ * of the signing operation: not initialized, active, size query, buffer too small, not logged in,
  * bad arguments, data length). Each test runs between C_Initialize and C_Finalize.
  *
  * The virtual card keeps its PIN counter: the one wrong PIN here is always followed by a right

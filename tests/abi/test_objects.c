@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Groups "token" (C_GetTokenInfo against card.json) and "objects" (the certificate, the key pair,
- * the data objects and the C_GetAttributeValue / C_FindObjects rules; pkcs11-clients.md §0 item 4,
- * §2.1, §2.4). Each test runs between C_Initialize and C_Finalize. */
+ * the data objects and the C_GetAttributeValue / C_FindObjects rules; docs/pkcs11-clients.md §0
+ * item 4, §2.1, §2.4). Each test runs between C_Initialize and C_Finalize. */
 #define _GNU_SOURCE
 #include "abi.h"
 
@@ -247,7 +247,7 @@ static void objects_data(void** state)
     free(dati);
 }
 
-/* NSS searches its own classes: zero objects, not an error (pkcs11-clients.md §2.1). */
+/* NSS searches its own classes: zero objects, not an error (docs/pkcs11-clients.md §2.1). */
 static void objects_unknown_class(void** state)
 {
     (void)state;

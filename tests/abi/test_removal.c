@@ -251,7 +251,7 @@ static void removal_wait_for_slot_event(void** state)
 }
 
 /* Firefox stops its smart-card thread with C_Finalize from another thread
- * (pkcs11-clients.md §0 item 6). */
+ * (docs/pkcs11-clients.md §0 item 6). */
 static void removal_finalize_wakes_waiter(void** state)
 {
     (void)state;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Group "sign": every RSA mechanism the module must offer, single-part and multi-part, each
  * signature verified by OpenSSL with the public key of cert.pem (not with the module); PSS
- * parameter checks (pkcs11-clients.md §2.7 "PSS parameter checks"); CKM_RSA_PKCS decryption.
+ * parameter checks (docs/pkcs11-clients.md §2.7 "PSS parameter checks"); CKM_RSA_PKCS decryption.
  * One login for the group; each test signs in a session of its own. */
 #define _GNU_SOURCE
 #include "abi.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Groups "slots", "sessions" and "mechanisms" (google/pkcs11test Slot.*, ReadOnlySessionTest.*,
- * EnumerateMechanisms; pkcs11-clients.md §1.2, §2.1, §2.2). Each test runs between C_Initialize
- * (setup) and C_Finalize (teardown) with the test card in the reader. */
+ * EnumerateMechanisms; docs/pkcs11-clients.md §1.2, §2.1, §2.2). Each test runs between
+ * C_Initialize (setup) and C_Finalize (teardown) with the test card in the reader. */
 #define _GNU_SOURCE
 #include "abi.h"
 
@@ -101,7 +101,8 @@ static void slots_info(void** state)
     assert_true(blank_padded(info.manufacturerID, sizeof info.manufacturerID));
     if (!(info.flags & CKF_TOKEN_PRESENT))
         fail_msg("slot flags 0x%lx: no CKF_TOKEN_PRESENT", info.flags);
-    /* A reader slot is removable: NSS re-checks presence only then (pkcs11-clients.md §2.2). */
+    /* A reader slot is removable: NSS re-checks presence only then
+     * (docs/pkcs11-clients.md §2.2). */
     if (!(info.flags & CKF_REMOVABLE_DEVICE))
         fail_msg("slot flags 0x%lx: no CKF_REMOVABLE_DEVICE", info.flags);
     assert_int_equal(
@@ -147,7 +148,7 @@ static void slots_wait_dont_block(void** state)
     CK_SLOT_ID slot = BAD_SLOT;
     CK_RV rv = p11->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
     if (rv == CKR_FUNCTION_NOT_SUPPORTED)
-        fail_msg("C_WaitForSlotEvent is not supported (Firefox needs it, pkcs11-clients.md §2.2)");
+        fail_msg("C_WaitForSlotEvent unsupported (Firefox needs it, docs/pkcs11-clients.md §2.2)");
     if (rv != CKR_NO_EVENT)
         fail_msg("first C_WaitForSlotEvent(CKF_DONT_BLOCK) returned %s (slot %lu), expected "
                  "CKR_NO_EVENT",

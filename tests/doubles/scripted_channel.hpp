@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// ScriptedChannel: a CardChannel that plays an exact script of APDU exchanges (house-style §6).
+// ScriptedChannel: a CardChannel that plays an exact script of APDU exchanges
+// (docs/development.md §6).
 #pragma once
 
 #include "tscns/apdu/bytes.hpp"

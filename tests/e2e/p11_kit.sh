@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # p11-kit finds the module through a module file, and GnuTLS's p11tool lists the token, its
-# certificate and (after login) its private key (pkcs11-clients.md §3.3).
+# certificate and (after login) its private key (docs/pkcs11-clients.md §3.3).
 # p11-kit reads module files only from its system directories (the user directory is ignored as
 # root), so the test writes /etc/pkcs11/modules/tscns-e2e.module with the module's absolute path
 # and removes it on exit. A leftover from a crashed run is simply overwritten.

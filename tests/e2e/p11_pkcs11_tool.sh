@@ -3,7 +3,7 @@
 # OpenSC's pkcs11-tool drives the PKCS#11 module on one vcard profile through pcscd and vpcd:
 # token info, objects, the four RSA signature mechanisms TLS and signing tools use (each checked
 # by openssl against the card's certificate), a wrong PIN, and the threaded C_Initialize test of
-# pkcs11-clients.md §1.3.
+# docs/pkcs11-clients.md §1.3.
 # Usage: p11_pkcs11_tool.sh PROFILE [tscns|opensc|MODULE_PATH]   (default tscns = $TSCNS_MODULE)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/p11_lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Mutual TLS with the card's key through the PKCS#11 module (pkcs11-clients.md §2.7 and §4):
+# Mutual TLS with the card's key through the PKCS#11 module (docs/pkcs11-clients.md §2.7 and §4):
 # `openssl s_server -Verify 1 -www` on 127.0.0.1 requires a client certificate issued by the
 # card's CA; NSS tstclnt, OpenSSL s_client with the libp11 engine and gnutls-cli connect with the
 # token's certificate and key, in TLS 1.2 and 1.3. Each handshake must complete, the server must

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Checker: collects expectation failures inside a lambda, so that no object with a destructor is
-// alive when cmocka's fail_msg longjmps out of the test (house-style.md §6).
+// alive when cmocka's fail_msg longjmps out of the test (docs/development.md §6).
 #pragma once
 
 #include "test_support.hpp"

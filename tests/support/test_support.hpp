@@ -25,7 +25,7 @@ std::string exceptionText(const std::function<void()>& fn);
 std::string bytesMismatch(ByteView actual, ByteView expected);
 
 /// Copies a failure text into a static buffer and returns true when it is not empty, so that the
-/// std::string is destroyed before cmocka's fail_msg longjmps (house-style §6).
+/// std::string is destroyed before cmocka's fail_msg longjmps (docs/development.md §6).
 bool stash(const std::string& text);
 /// The text last stashed.
 const char* stashed();

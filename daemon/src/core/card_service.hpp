@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The core's seam to the card (house-style §1: the core depends on an interface; only main
+// The core's seam to the card (docs/development.md §1: the core depends on an interface; only main
 // builds the PC/SC one). A CardService reports presence from memory and opens card sessions;
 // a CardSession is one exclusive use of one card (a PC/SC transaction).
 #pragma once

@@ -260,7 +260,7 @@ Response Core::runOperation(const Request& request, const std::string& origin, W
                 clocks_.wall, clocks_.steady };
             result = work(env);
         } catch (...) {
-            // The thread edge: whatever happened becomes an answer (house-style §5).
+            // The thread edge: whatever happened becomes an answer (docs/development.md §5).
             error = toHttpError(std::current_exception());
         }
         {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The daemon core: HTTP request in, HTTP response out, no sockets (house-style §5). It runs the
-// checks of cns-auth.md §3.4 in order, answers preflights and status from memory, and runs the
+// The daemon core: HTTP request in, HTTP response out, no sockets (docs/development.md §5). It runs
+// the checks of cns-auth.md §3.4 in order, answers preflights and status from memory, and runs the
 // card work of §3.6 on its own worker thread while the calling (I/O) thread waits, watching for
 // the page leaving, the card leaving and the deadline.
 #pragma once

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Errc / Problem → HTTP status + cns-auth.md §3.3 code: the daemon's only error translator
-// (house-style §3). Each switch is exhaustive and has no default, so that a new enumerator is a
-// compiler warning here rather than a silent INTERNAL.
+// (docs/development.md §3). Each switch is exhaustive and has no default, so that a new enumerator
+// is a compiler warning here rather than a silent INTERNAL.
 #include "core/http_error.hpp"
 
 #include <nlohmann/json.hpp>

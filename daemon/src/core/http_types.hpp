@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The daemon core's view of HTTP: a request in, a response out, no sockets (house-style §5).
+// The daemon core's view of HTTP: a request in, a response out, no sockets
+// (docs/development.md §5).
 #pragma once
 
 #include <cstdint>

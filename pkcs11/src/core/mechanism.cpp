@@ -111,7 +111,7 @@ SignMechanism checkSignMechanism(const CK_MECHANISM& mechanism, std::size_t modu
         requireNoParameters(mechanism);
         return out;
     }
-    // PKCS#11 2.40 §2.1.14-15, as OpenSC checks them (pkcs11-clients.md §2.7).
+    // PKCS#11 2.40 §2.1.14-15, as OpenSC checks them (docs/pkcs11-clients.md §2.7).
     if (mechanism.pParameter == nullptr
         || mechanism.ulParameterLen != sizeof(CK_RSA_PKCS_PSS_PARAMS))
         fail(CKR_MECHANISM_PARAM_INVALID);

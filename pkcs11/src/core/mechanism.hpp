@@ -49,10 +49,10 @@ struct SignMechanism {
     std::optional<PssParams> pss;
 };
 
-/// C_SignInit's checks (pkcs11-clients.md §2.7): CKR_MECHANISM_INVALID for an unknown mechanism;
-/// CKR_MECHANISM_PARAM_INVALID for a PSS parameter block of the wrong size, an unknown hash or
-/// MGF, a SHAx-PSS hash that is not the mechanism's, a salt too long for the key, or parameters
-/// given to a mechanism that takes none.
+/// C_SignInit's checks (docs/pkcs11-clients.md §2.7): CKR_MECHANISM_INVALID for an unknown
+/// mechanism; CKR_MECHANISM_PARAM_INVALID for a PSS parameter block of the wrong size, an unknown
+/// hash or MGF, a SHAx-PSS hash that is not the mechanism's, a salt too long for the key, or
+/// parameters given to a mechanism that takes none.
 SignMechanism checkSignMechanism(const CK_MECHANISM& mechanism, std::size_t modulusBits);
 /// C_DecryptInit's checks: RSA_PKCS and RSA_X_509 only, no parameters.
 const MechanismSpec& checkDecryptMechanism(const CK_MECHANISM& mechanism);

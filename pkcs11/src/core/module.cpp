@@ -13,7 +13,7 @@ namespace tscns::pkcs11 {
 
 namespace {
     /// Handles are never 0 and never the values google/pkcs11test uses as known-invalid ones
-    /// (pkcs11-clients.md §1.2); counters only grow, so a closed handle is never reused.
+    /// (docs/pkcs11-clients.md §1.2); counters only grow, so a closed handle is never reused.
     CK_ULONG takeHandle(CK_ULONG& counter) noexcept
     {
         for (;;) {
@@ -49,7 +49,7 @@ template <typename F> auto Module::withCard(Slot& s, F&& operation) -> decltype(
         case Errc::CardRemoved:
         case Errc::CardAbsent:
         case Errc::NoReader:
-            // The card has gone: its token, login and sessions with it (house-style §4).
+            // The card has gone: its token, login and sessions with it (docs/development.md §4).
             dropToken(s);
             fail(CKR_DEVICE_REMOVED);
         default:
@@ -134,7 +134,7 @@ void Module::refresh(Slot* only)
 
 void Module::applyStatus(Slot& s, ReaderStatus status)
 {
-    // A different insertion is a different token, even for the same card (house-style §4).
+    // A different insertion is a different token, even for the same card (docs/development.md §4).
     if (s.token && !(status.present && status.insertion == s.token->insertion())) dropToken(s);
     if (s.foreignInsertion && !(status.present && status.insertion == *s.foreignInsertion))
         s.foreignInsertion.reset();
@@ -159,7 +159,7 @@ Token& Module::boundToken(Slot& s)
     if (!s.status.present) fail(CKR_TOKEN_NOT_PRESENT);
     if (s.token) return *s.token;
     // A foreign card is probed once per insertion: Firefox becomes very slow when every call
-    // probes again (pkcs11-clients.md §2.2).
+    // probes again (docs/pkcs11-clients.md §2.2).
     if (s.foreignInsertion) fail(CKR_TOKEN_NOT_RECOGNIZED);
     try {
         auto connection = provider_->connect(s.reader);
@@ -260,7 +260,7 @@ CK_SLOT_ID Module::waitForSlotEvent(bool dontBlock, WaitControl& control)
         ReaderProvider* provider = provider_.get();
         const std::vector<std::string>* names = &readerNames_;
         // Without the lock: other threads go on using the module meanwhile, and C_Finalize
-        // wakes us (pkcs11-clients.md §2.2).
+        // wakes us (docs/pkcs11-clients.md §2.2).
         if (!control.unlocked([provider, names] { provider->waitForChange(*names, kWaitSlice); }))
             fail(CKR_CRYPTOKI_NOT_INITIALIZED);
     }
@@ -349,7 +349,7 @@ CK_SESSION_INFO Module::sessionInfo(CK_SESSION_HANDLE handle)
     const std::size_t index = session(handle).slot;
     refresh(&slots_[index]);
     // A removal seen now has closed the session: CKR_SESSION_HANDLE_INVALID, which is how NSS
-    // notices a re-insertion (pkcs11-clients.md §2.2).
+    // notices a re-insertion (docs/pkcs11-clients.md §2.2).
     const Session& s = session(handle);
     CK_SESSION_INFO info {};
     info.slotID = s.slot;

@@ -40,7 +40,7 @@ public:
 class Module {
 public:
     /// Reads the reader list once: the slot list is fixed for the module's life (NSS expects
-    /// that, pkcs11-clients.md §2.1). A provider that fails gives a module without slots.
+    /// that, docs/pkcs11-clients.md §2.1). A provider that fails gives a module without slots.
     explicit Module(std::unique_ptr<ReaderProvider> provider);
     ~Module();
     Module(const Module&) = delete;
@@ -68,7 +68,7 @@ public:
     CK_SESSION_HANDLE openSession(CK_SLOT_ID slot, CK_FLAGS flags);
     void closeSession(CK_SESSION_HANDLE session);
     void closeAllSessions(CK_SLOT_ID slot);
-    /// No APDU: the reader state only (NSS calls it often, pkcs11-clients.md §2.2).
+    /// No APDU: the reader state only (NSS calls it often, docs/pkcs11-clients.md §2.2).
     CK_SESSION_INFO sessionInfo(CK_SESSION_HANDLE session);
 
     // Login and PINs.

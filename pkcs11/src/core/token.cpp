@@ -230,7 +230,8 @@ void Token::buildObjects()
         priv.setBool(CKA_ALWAYS_SENSITIVE, true);
         priv.setBool(CKA_NEVER_EXTRACTABLE, true);
         priv.setBool(CKA_WRAP_WITH_TRUSTED, false);
-        // FALSE: NSS would otherwise ask the PIN before every signature (pkcs11-clients.md §2.5).
+        // FALSE: NSS would otherwise ask the PIN before every signature
+        // (docs/pkcs11-clients.md §2.5).
         priv.setBool(CKA_ALWAYS_AUTHENTICATE, false);
         for (CK_ATTRIBUTE_TYPE t : { CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1,
                  CKA_EXPONENT_2, CKA_COEFFICIENT })
@@ -267,7 +268,7 @@ void Token::fillInfo(CK_TOKEN_INFO& info)
     padField(info.model, sizeof info.model, model_);
     padField(info.serialNumber, sizeof info.serialNumber, serial_);
     // Not CKF_WRITE_PROTECTED: RW sessions are allowed (NSS, pkcs11-tool --test); object
-    // creation is refused instead. No CKF_RNG (pkcs11-clients.md §2.2).
+    // creation is refused instead. No CKF_RNG (docs/pkcs11-clients.md §2.2).
     info.flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED | pinFlags();
     info.ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     info.ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;

@@ -40,7 +40,7 @@ struct TestKey {
     ~TestKey() { EVP_PKEY_free(pkey); }
 };
 
-/// Group state, built in the group setup and freed in its teardown (house-style §6).
+/// Group state, built in the group setup and freed in its teardown (docs/development.md §6).
 struct Keys {
     TestKey rsa1024;
     TestKey rsa1025; ///< modulus bits % 8 == 1: the PSS block starts with an extra 00

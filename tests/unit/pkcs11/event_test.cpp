@@ -61,7 +61,7 @@ void reinsertion_sameCard_freshToken(void** state)
         auto card = f->provider->remove(0);
         f->provider->insert(0, std::move(card));
         expectRv(c, rvOf([&] { (void)m.sessionInfo(old); }), CKR_SESSION_HANDLE_INVALID,
-            "old session (NSS relies on this, pkcs11-clients.md §2.2)");
+            "old session (NSS relies on this, docs/pkcs11-clients.md §2.2)");
         const CK_SESSION_HANDLE now = open(m, 0);
         c.eq(m.sessionInfo(now).state, CKS_RO_PUBLIC_SESSION, "fresh token: not logged in");
         c.noThrow([&] { loginUser(m, now); }, "login on the fresh token");

@@ -2,7 +2,7 @@
 // Shared fixture of pkcs11_unit_tests: card images personalised once per group (RSA key
 // generation is the slow part), and per test a Module over two virtual readers, the first
 // holding a TS-CNS. Every helper here owns its objects and returns before any assertion, so it
-// is safe inside TSCNS_CHECK (house-style §6).
+// is safe inside TSCNS_CHECK (docs/development.md §6).
 #pragma once
 
 #include "ckr.hpp"

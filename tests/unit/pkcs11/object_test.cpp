@@ -60,7 +60,7 @@ void findObjects_beforeLogin_privateKeyHidden(void** state)
         c.eq(findClass(m, s, CKO_DATA).size(), 2, "data objects");
         c.eq(findClass(m, s, kNssTrust).size(), 0, "CKO_NSS_TRUST: none, no error");
         c.eq(findClass(m, s, kProfile).size(), 0, "CKO_PROFILE: none, no error");
-        // NSS's key search (pkcs11-clients.md §2.4).
+        // NSS's key search (docs/pkcs11-clients.md §2.4).
         const Bytes id = attribute(m, s, findClass(m, s, CKO_CERTIFICATE)[0], CKA_ID);
         CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
         CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof cls },
@@ -155,7 +155,7 @@ void keys_attributes_shareIdLabelAndModulus(void** state)
         }
         c.bytes(
             attribute(m, s, pub, CKA_MODULUS), attribute(m, s, priv, CKA_MODULUS), "same modulus");
-        // The private key (pkcs11-clients.md §0.4, §2.5).
+        // The private key (docs/pkcs11-clients.md §0.4, §2.5).
         c.that(boolAttribute(m, s, priv, CKA_PRIVATE), "CKA_PRIVATE");
         c.that(boolAttribute(m, s, priv, CKA_SENSITIVE), "CKA_SENSITIVE");
         c.that(!boolAttribute(m, s, priv, CKA_EXTRACTABLE), "not extractable");

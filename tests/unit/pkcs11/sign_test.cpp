@@ -92,7 +92,7 @@ constexpr HashAlg kHashes[]
 
 void signPkcs1Mechanisms(Checker& c, Module& m, const Session& s, const Bytes& cert)
 {
-    // CKM_RSA_PKCS over a DigestInfo (TLS 1.2, pkcs11-clients.md §0.3).
+    // CKM_RSA_PKCS over a DigestInfo (TLS 1.2, docs/pkcs11-clients.md §0.3).
     const Bytes di = crypto::digestInfo(HashAlg::Sha256, crypto::hash(HashAlg::Sha256, kMessage));
     const Bytes sig = signOnce(m, s, { CKM_RSA_PKCS, nullptr, 0 }, di);
     c.that(crypto::verifyPkcs1(cert, HashAlg::Sha256, kMessage, sig), "RSA_PKCS verifies");
@@ -107,7 +107,7 @@ void signPkcs1Mechanisms(Checker& c, Module& m, const Session& s, const Bytes& c
 
 void signPssMechanisms(Checker& c, Module& m, const Session& s, const Bytes& cert)
 {
-    // CKM_RSA_PKCS_PSS over a hash, as NSS in TLS 1.3 (pkcs11-clients.md §0.3).
+    // CKM_RSA_PKCS_PSS over a hash, as NSS in TLS 1.3 (docs/pkcs11-clients.md §0.3).
     for (HashAlg h : kHashes) {
         CK_RSA_PKCS_PSS_PARAMS p { ckmOf(h), mgfOf(h), crypto::hashLength(h) };
         const Bytes sig

@@ -15,8 +15,8 @@ using namespace tscns::vcard;
 
 namespace {
 
-// Per-test scratch space: results with destructors live here, not in test locals (house-style
-// §6: a failed assertion longjmps over local destructors).
+// Per-test scratch space: results with destructors live here, not in test locals
+// (docs/development.md §6: a failed assertion longjmps over local destructors).
 struct Scratch {
     Bytes bytes;
     FilePath path;

@@ -2,7 +2,7 @@
 // Test material for the verifier: personalized virtual cards (tscns::vcard) with their test CAs,
 // CRLs, re-issued certificate variants, an intermediate CA, token signing and a stub OCSP
 // responder. Everything is generated; no real card data. Objects with destructors are used only
-// inside Checker lambdas or in the group fixture (house-style §6).
+// inside Checker lambdas or in the group fixture (docs/development.md §6).
 #pragma once
 
 #include "test_support.hpp"

@@ -223,7 +223,7 @@ void store_endSession_forgetsFailures(void** state)
 }
 
 // 8 threads race for one challenge: exactly one gets it. Results are recorded per thread and
-// checked on the main thread after join (house-style §6).
+// checked on the main thread after join (docs/development.md §6).
 std::array<TakeStatus, 8> race(const std::function<TakeStatus(int)>& takeFor)
 {
     std::array<TakeStatus, 8> results {};
