@@ -371,7 +371,12 @@ TSCNS_EXPORT CK_RV C_Login(
     CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
     return guarded([&](Module& m) {
-        if (pPin == nullptr) return CKR_ARGUMENTS_BAD; // no protected authentication path
+        if (pPin == nullptr) {
+            // The protected authentication path: the PIN is typed on the reader's pad.
+            if (ulPinLen != 0) return CKR_ARGUMENTS_BAD;
+            m.loginOnPad(hSession, userType);
+            return CKR_OK;
+        }
         m.login(hSession, userType, bytes(pPin, ulPinLen));
         return CKR_OK;
     });

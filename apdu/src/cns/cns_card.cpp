@@ -160,8 +160,9 @@ Identification CnsCard::identify(apdu::CardChannel& channel, ByteView atr)
             + ") and no CNS application answers");
 }
 
-CnsCard::CnsCard(apdu::CardChannel& channel, Profile profile)
+CnsCard::CnsCard(apdu::CardChannel& channel, Profile profile, PinPad* pad)
     : raw_(channel)
+    , pad_(pad)
     , channel_(channel)
     , profile_(std::move(profile))
 {
@@ -400,28 +401,54 @@ void CnsCard::pinCommand(CommandApdu& command, const char* what)
     // Straight to the channel, not through GetResponseChannel: a 6Cxx answer must never make
     // a PIN command go out twice.
     const ResponseApdu r = raw_.transmit(command);
-    if (r.isSuccess()) return;
-    if (auto n = r.sw.pinRetries()) {
+    checkPinAnswer(r.sw, what);
+}
+
+void CnsCard::checkPinAnswer(StatusWord status, const char* what)
+{
+    if (status.isSuccess()) return;
+    if (auto n = status.pinRetries()) {
         if (*n == 0)
             throw Error(Errc::PinLocked,
-                std::string(what) + ": wrong code, no tries left: it is now blocked", r.sw, 0);
+                std::string(what) + ": wrong code, no tries left: it is now blocked", status, 0);
         throw Error(Errc::PinIncorrect,
             std::string(what) + ": wrong code, " + std::to_string(*n)
                 + (*n == 1 ? " try" : " tries") + " left",
-            r.sw, *n);
+            status, *n);
     }
-    if (r.sw == sw::kAuthMethodBlocked)
-        throw Error(Errc::PinLocked, std::string(what) + ": the code is blocked", r.sw, 0);
-    if (r.sw == sw::kWrongLength || r.sw == sw::kWrongData)
+    if (status == sw::kAuthMethodBlocked)
+        throw Error(Errc::PinLocked, std::string(what) + ": the code is blocked", status, 0);
+    if (status == sw::kWrongLength || status == sw::kWrongData)
         throw Error(
-            Errc::PinLength, std::string(what) + ": the card refused the code's format", r.sw);
-    apdu::throwForStatus(r.sw, what);
+            Errc::PinLength, std::string(what) + ": the card refused the code's format", status);
+    apdu::throwForStatus(status, what);
 }
 
 void CnsCard::verifyPin(const SecureBytes& pin)
 {
     CommandApdu c = verify(profile_.pinP2(), pin);
     pinCommand(c, "PIN verification");
+}
+
+void CnsCard::verifyPinOnPad()
+{
+    constexpr const char* what = "PIN verification on the reader";
+    if (pad_ == nullptr) throw Error(Errc::Unsupported, "the reader has no PIN pad");
+    // As in pinCommand: the application first, then exactly one request to the pad.
+    if (profile_.usesApplication()) (void)selectApplication();
+    pinSent_ = true;
+    PadVerifyRequest request;
+    request.reference = profile_.pinP2();
+    request.minDigits = profile_.minPinLength;
+    request.maxDigits = profile_.maxPinLength;
+    const StatusWord s = pad_->verifyOnPad(request);
+    if (s == pad_sw::kTimeout)
+        throw Error(Errc::CardRejected, std::string(what) + ": no PIN was entered in time", s);
+    if (s == pad_sw::kCancelled)
+        throw Error(Errc::CardRejected, std::string(what) + ": cancelled on the reader", s);
+    if (s == pad_sw::kBadParameter)
+        throw Error(Errc::Transport, std::string(what) + ": the reader refused the request", s);
+    checkPinAnswer(s, what);
 }
 
 void CnsCard::changePin(const SecureBytes& oldPin, const SecureBytes& newPin)

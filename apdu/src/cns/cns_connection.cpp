@@ -18,7 +18,7 @@ CnsConnection::Use::Use(CnsConnection& owner, PinRule rule)
     , rule_(rule)
     , tx_(owner.link_->beginTransaction())
 {
-    card_.emplace(*tx_, owner.id_.profile);
+    card_.emplace(*tx_, owner.id_.profile, tx_->pinPad());
 }
 
 CnsConnection::Use::~Use()

@@ -406,6 +406,28 @@ void Module::login(CK_SESSION_HANDLE handle, CK_USER_TYPE user, ByteView pin)
     }
 }
 
+void Module::loginOnPad(CK_SESSION_HANDLE handle, CK_USER_TYPE user)
+{
+    // Without a pad (or a usable session) NULL_PTR stays a bad argument, as it always was.
+    auto it = sessions_.find(handle);
+    if (it == sessions_.end()) fail(CKR_ARGUMENTS_BAD);
+    Session& se = it->second;
+    Token* t = slots_[se.slot].token.get();
+    if (t == nullptr || t != se.token) fail(CKR_ARGUMENTS_BAD);
+    Slot& s = slots_[se.slot];
+    if (user != CKU_USER && user != CKU_CONTEXT_SPECIFIC) fail(CKR_ARGUMENTS_BAD);
+    if (!withCard(s, [&] { return t->hasPinPad(); })) fail(CKR_ARGUMENTS_BAD);
+    if (user == CKU_USER) {
+        if (t->loginState() == LoginState::User) fail(CKR_USER_ALREADY_LOGGED_IN);
+        if (t->loginState() == LoginState::SecurityOfficer)
+            fail(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+    } else {
+        if (!se.sign && !se.decrypt) fail(CKR_OPERATION_NOT_INITIALIZED);
+        if (t->loginState() != LoginState::User) fail(CKR_USER_NOT_LOGGED_IN);
+    }
+    withCard(s, [&] { t->loginUserOnPad(); }); // one pad request, never retried
+}
+
 void Module::logout(CK_SESSION_HANDLE handle)
 {
     Session& se = session(handle);

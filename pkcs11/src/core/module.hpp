@@ -73,6 +73,11 @@ public:
 
     // Login and PINs.
     void login(CK_SESSION_HANDLE session, CK_USER_TYPE user, ByteView pin);
+    /// C_Login with pPin NULL_PTR and ulPinLen 0: on a token whose reader has a PIN pad
+    /// (CKF_PROTECTED_AUTHENTICATION_PATH), CKU_USER and CKU_CONTEXT_SPECIFIC verify the PIN
+    /// typed on the pad; a timeout or a cancel on the pad is CKR_FUNCTION_CANCELED. Anything else
+    /// (no pad, no such session or token, CKU_SO) is CKR_ARGUMENTS_BAD, as without a pad.
+    void loginOnPad(CK_SESSION_HANDLE session, CK_USER_TYPE user);
     void logout(CK_SESSION_HANDLE session);
     void initPin(CK_SESSION_HANDLE session, ByteView newPin);
     void setPin(CK_SESSION_HANDLE session, ByteView oldPin, ByteView newPin);

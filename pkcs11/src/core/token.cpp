@@ -270,6 +270,8 @@ void Token::fillInfo(CK_TOKEN_INFO& info)
     // Not CKF_WRITE_PROTECTED: RW sessions are allowed (NSS, pkcs11-tool --test); object
     // creation is refused instead. No CKF_RNG (docs/pkcs11-clients.md §2.2).
     info.flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED | pinFlags();
+    // A PIN-pad reader: clients may log in with a NULL_PTR PIN (Module::loginOnPad).
+    if (hasPinPad()) info.flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
     info.ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     info.ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
     info.ulMaxPinLen = maxPinLength();
@@ -323,11 +325,33 @@ void Token::loginUser(const SecureBytes& pin)
         throw;
     }
     u.finish();
+    noteLogin();
+}
+
+void Token::noteLogin() noexcept
+{
     login_ = LoginState::User;
     loginResets_ = connection_->link().resetCount();
     triesLeft_.reset(); // a successful VERIFY restores the counter
     locked_ = false;
     pinStatusLoaded_ = true;
+}
+
+void Token::loginUserOnPad()
+{
+    auto u = use(cns::PinRule::KeepLogin);
+    try {
+        u.card().verifyPinOnPad();
+    } catch (const Error& e) {
+        const auto sw = e.statusWord();
+        if (e.code() == Errc::CardRejected
+            && (sw == cns::pad_sw::kTimeout || sw == cns::pad_sw::kCancelled))
+            fail(CKR_FUNCTION_CANCELED); // nothing reached the card: no try spent
+        notePinError(e);
+        throw;
+    }
+    u.finish();
+    noteLogin();
 }
 
 void Token::logout()

@@ -92,6 +92,11 @@ public:
     /// VERIFY with the user PIN, exactly once. Updates the cached tries from the answer.
     /// Throws Error(PinIncorrect / PinLocked / PinLength) and card errors.
     void loginUser(const SecureBytes& pin);
+    /// True when the reader has a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH).
+    [[nodiscard]] bool hasPinPad() const { return connection_->link().hasPinPad(); }
+    /// loginUser with the PIN typed on the reader's pad (one pad request, never retried). A
+    /// timeout or a cancel on the pad throws CkError(CKR_FUNCTION_CANCELED) and spends no try.
+    void loginUserOnPad();
     /// Records the SO state (no card access).
     void loginSecurityOfficer() noexcept { login_ = LoginState::SecurityOfficer; }
     /// Drops the login state and, when a PIN was verified, resets the card. Throws
@@ -118,6 +123,8 @@ private:
     /// login, the login is dropped (the PIN is no longer verified on the card).
     cns::CnsConnection::Use use(cns::PinRule rule = cns::PinRule::KeepLogin);
     void notePinError(const Error& e) noexcept;
+    /// The login bookkeeping after a successful VERIFY.
+    void noteLogin() noexcept;
     void buildObjects();
 
     std::unique_ptr<cns::CnsConnection> connection_;

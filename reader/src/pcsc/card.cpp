@@ -9,6 +9,7 @@
 #include <PCSC/pcsclite.h>
 #include <PCSC/winscard.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace tscns::reader {
@@ -91,6 +92,23 @@ Transaction Card::beginTransaction()
     }
     detail::check(rv, "starting a transaction with the card in \"" + reader_ + "\"");
     return Transaction(*this);
+}
+
+Bytes Card::control(std::uint32_t code, ByteView input)
+{
+    Bytes buf(MAX_BUFFER_SIZE_EXTENDED);
+    DWORD len = 0;
+    const LONG rv = SCardControl(hnd(handle_), static_cast<DWORD>(code), input.data(),
+        static_cast<DWORD>(input.size()), buf.data(), static_cast<DWORD>(buf.size()), &len);
+    detail::check(rv, "a control request to the reader \"" + reader_ + "\"");
+    buf.resize(std::min<std::size_t>(len, buf.size())); // never more than the buffer
+    return buf;
+}
+
+const ReaderFeatures& Card::features()
+{
+    if (!features_) features_ = queryFeatures(*this);
+    return *features_;
 }
 
 Transaction::Transaction(Transaction&& other) noexcept

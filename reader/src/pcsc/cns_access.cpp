@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace tscns::reader {
 
@@ -19,18 +20,21 @@ namespace {
 
     class PcscTransaction final : public cns::LinkTransaction {
     public:
-        explicit PcscTransaction(Transaction tx)
+        PcscTransaction(Transaction tx, Card& card)
             : tx_(std::move(tx))
         {
+            if (auto code = card.features().verifyPinDirect) pad_.emplace(card, *code);
         }
         apdu::ResponseApdu transmit(const apdu::CommandApdu& command) override
         {
             return tx_.transmit(command);
         }
         void endWithReset() override { tx_.endWithReset(); }
+        cns::PinPad* pinPad() noexcept override { return pad_ ? &*pad_ : nullptr; }
 
     private:
         Transaction tx_;
+        std::optional<ControlPinPad> pad_; ///< with FEATURE_VERIFY_PIN_DIRECT
     };
 
     class PcscCardLink final : public cns::CardLink {
@@ -43,7 +47,11 @@ namespace {
         [[nodiscard]] unsigned resetCount() const override { return card_->resetCount(); }
         [[nodiscard]] std::unique_ptr<cns::LinkTransaction> beginTransaction() override
         {
-            return std::make_unique<PcscTransaction>(card_->beginTransaction());
+            return std::make_unique<PcscTransaction>(card_->beginTransaction(), *card_);
+        }
+        [[nodiscard]] bool hasPinPad() const override
+        {
+            return card_->features().verifyPinDirect.has_value();
         }
 
     private:

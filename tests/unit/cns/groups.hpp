@@ -8,3 +8,4 @@ int runCnsCardScriptTests();
 int runCnsCardVirtualCardTests();
 int runCardVarietyTests();
 int runCnsConnectionTests();
+int runPinPadTests();

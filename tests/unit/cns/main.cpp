@@ -15,6 +15,7 @@ int main(int argc, char** argv)
         { "cns_card_vcard", runCnsCardVirtualCardTests },
         { "cns_card_variety", runCardVarietyTests },
         { "cns_connection", runCnsConnectionTests },
+        { "cns_pin_pad", runPinPadTests },
     };
     return tscns::test::runTestGroups(argc, argv, kGroups);
 }

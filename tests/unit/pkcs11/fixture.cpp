@@ -2,6 +2,8 @@
 // Fixture and helpers of pkcs11_unit_tests.
 #include "fixture.hpp"
 
+#include "pad_provider.hpp"
+
 #include "tscns/vcard/personalize.hpp"
 #include "tscns/vcard/profiles.hpp"
 #include "tscns/vcard/virtual_card.hpp"
@@ -64,6 +66,28 @@ int fixtureSetup(void** state, vcard::CardImage Images::*which)
         provider->insert(0, makeCard(images->*which));
         f->provider = provider.get();
         f->module = std::make_unique<Module>(std::move(provider));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "fixture setup failed: %s\n", e.what());
+        return -1;
+    }
+    *state = f.release();
+    return 0;
+}
+
+int stPadSetup(void** state)
+{
+    const auto* images = static_cast<const Images*>(*state);
+    auto f = std::make_unique<Fixture>();
+    f->images = images;
+    try {
+        auto inner = std::make_unique<testing::VcardReaderProvider>(
+            std::vector<std::string> { kReader0, kReader1 });
+        inner->insert(0, makeCard(images->st));
+        f->provider = inner.get();
+        f->pad = std::make_unique<tscns::test::PadScript>();
+        f->pad->typed = kPin;
+        f->module = std::make_unique<Module>(
+            std::make_unique<PadReaderProvider>(std::move(inner), *f->pad, kReader0));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "fixture setup failed: %s\n", e.what());
         return -1;
@@ -138,6 +162,7 @@ std::string rvName(CK_RV rv)
         { CKR_PIN_INVALID, "CKR_PIN_INVALID" },
         { CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
         { CKR_PIN_LOCKED, "CKR_PIN_LOCKED" },
+        { CKR_FUNCTION_CANCELED, "CKR_FUNCTION_CANCELED" },
         { CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID" },
         { CKR_SESSION_PARALLEL_NOT_SUPPORTED, "CKR_SESSION_PARALLEL_NOT_SUPPORTED" },
         { CKR_SESSION_READ_ONLY, "CKR_SESSION_READ_ONLY" },

@@ -7,6 +7,7 @@
 
 #include "ckr.hpp"
 #include "core/module.hpp"
+#include "fake_pin_pad.hpp"
 #include "vcard_provider.hpp"
 
 #include "tscns/vcard/card_image.hpp"
@@ -37,6 +38,8 @@ struct Images {
 struct Fixture {
     const Images* images = nullptr;
     testing::VcardReaderProvider* provider = nullptr; ///< owned by module
+    /// With stPadSetup: what the PIN pad of reader 0 does (outlives the module).
+    std::unique_ptr<tscns::test::PadScript> pad;
     std::unique_ptr<Module> module;
 };
 
@@ -49,6 +52,8 @@ int stSetup(void** state);
 int athenaSetup(void** state);
 int idemiaSetup(void** state);
 int foreignSetup(void** state);
+/// stSetup, with a PIN pad on reader 0 (PadReaderProvider; f->pad scripts it).
+int stPadSetup(void** state);
 int fixtureTeardown(void** state);
 Fixture* fx(void** state);
 

@@ -7,3 +7,4 @@ int runObjectTests();
 int runLoginTests();
 int runSignTests();
 int runEventTests();
+int runPinPadTests();

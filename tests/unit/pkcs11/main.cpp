@@ -14,6 +14,7 @@ int main(int argc, char** argv)
         { "login", runLoginTests },
         { "sign", runSignTests },
         { "event", runEventTests },
+        { "pin_pad", runPinPadTests },
     };
     return tscns::test::runTestGroups(argc, argv, kGroups);
 }

@@ -5,6 +5,7 @@
 
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/apdu/card_channel.hpp"
+#include "tscns/cns/pin_pad.hpp"
 
 #include <memory>
 
@@ -17,6 +18,8 @@ public:
     /// transaction is over afterwards. Throws Error(Transport / CardRemoved ...) when the reset
     /// cannot be done: the caller must then report that a verified PIN may remain.
     virtual void endWithReset() = 0;
+    /// The reader's PIN pad for this transaction; nullptr (the default) without one.
+    [[nodiscard]] virtual PinPad* pinPad() noexcept { return nullptr; }
 };
 
 class CardLink {
@@ -30,6 +33,9 @@ public:
     [[nodiscard]] virtual unsigned resetCount() const = 0;
     /// Begins a transaction. Throws Error(CardRemoved / CardAbsent / NoService / Transport).
     [[nodiscard]] virtual std::unique_ptr<LinkTransaction> beginTransaction() = 0;
+    /// True when the reader has a PIN pad that can send the VERIFY (PC/SC
+    /// FEATURE_VERIFY_PIN_DIRECT). False (the default) for every other link.
+    [[nodiscard]] virtual bool hasPinPad() const { return false; }
 
 protected:
     CardLink() = default;

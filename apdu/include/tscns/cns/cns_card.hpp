@@ -9,6 +9,7 @@
 #include "tscns/cns/card_id.hpp"
 #include "tscns/cns/path.hpp"
 #include "tscns/cns/personal_data.hpp"
+#include "tscns/cns/pin_pad.hpp"
 #include "tscns/cns/profile.hpp"
 
 #include <functional>
@@ -54,8 +55,9 @@ public:
     /// errors as they come.
     static Identification identify(apdu::CardChannel& channel, ByteView atr);
 
-    /// Wraps `channel` (61xx/6Cxx handled). The channel must outlive this object.
-    CnsCard(apdu::CardChannel& channel, Profile profile);
+    /// Wraps `channel` (61xx/6Cxx handled). The channel (and `pad`, the reader's PIN pad when it
+    /// has one) must outlive this object.
+    CnsCard(apdu::CardChannel& channel, Profile profile, PinPad* pad = nullptr);
 
     /// The layout, as corrected by what this object found (readCertificate()).
     [[nodiscard]] const Profile& profile() const noexcept { return profile_; }
@@ -89,6 +91,14 @@ public:
     /// VERIFY with the user PIN, exactly once (never retried). Throws Error(PinIncorrect) with
     /// retries(), Error(PinLocked), Error(PinLength).
     void verifyPin(const SecureBytes& pin);
+    /// True when a PIN pad was given: verifyPinOnPad() can be used.
+    [[nodiscard]] bool hasPinPad() const noexcept { return pad_ != nullptr; }
+    /// The same VERIFY as verifyPin, with the PIN typed on the reader's pad (one pad request,
+    /// never retried). Same errors as verifyPin; the pad's own answers: Error(CardRejected) with
+    /// SW 6400 (entry timed out) or 6401 (cancelled on the reader), no try spent on the card;
+    /// Error(Transport) with 6B80 (the reader refused the request). Error(Unsupported) without
+    /// a pad.
+    void verifyPinOnPad();
     /// CHANGE REFERENCE DATA. Same errors as verifyPin (the old PIN is checked by the card).
     void changePin(const SecureBytes& oldPin, const SecureBytes& newPin);
     /// RESET RETRY COUNTER with the PUK and a new PIN. PinIncorrect/PinLocked refer to the PUK.
@@ -109,6 +119,8 @@ public:
 private:
     apdu::ResponseApdu send(const apdu::CommandApdu& command);
     void pinCommand(apdu::CommandApdu& command, const char* what);
+    /// Turns a PIN command's status word into the errors of verifyPin (returns on 9000).
+    static void checkPinAnswer(apdu::StatusWord status, const char* what);
     /// SELECT AID of the layout's application (not resent while it is the current one in this
     /// object); false when the card does not answer 9000.
     bool selectApplication();
@@ -136,6 +148,7 @@ private:
     std::optional<Bytes> certificateAt(const Profile& layout, const Path& path);
 
     apdu::CardChannel& raw_; ///< for PIN commands
+    PinPad* pad_ = nullptr; ///< the reader's PIN pad, if any
     apdu::GetResponseChannel channel_; ///< for everything else
     Profile profile_;
     bool pinSent_ = false;

@@ -5,11 +5,13 @@
 
 #include "tscns/apdu/bytes.hpp"
 #include "tscns/apdu/card_channel.hpp"
+#include "tscns/reader/pin_pad.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,9 +39,9 @@ class Transaction;
 
 /// A connection to the card in one reader (shared mode, T=1 or T=0). The Context that made it
 /// must outlive it.
-class Card {
+class Card final : public ControlPort {
 public:
-    ~Card();
+    ~Card() override;
     Card(const Card&) = delete;
     Card& operator=(const Card&) = delete;
 
@@ -52,6 +54,12 @@ public:
     /// another application the card is reconnected once and the transaction begun again.
     /// Throws Error(CardRemoved / CardAbsent / NoService / Transport).
     [[nodiscard]] Transaction beginTransaction();
+
+    /// SCardControl on this connection. Throws Error from the PC/SC table when it fails.
+    Bytes control(std::uint32_t code, ByteView input) override;
+    /// The reader's part 10 features, asked once (CM_IOCTL_GET_FEATURE_REQUEST); none when the
+    /// reader or its driver does not answer the request.
+    const ReaderFeatures& features();
 
 private:
     friend class Context;
@@ -69,6 +77,7 @@ private:
     std::string reader_;
     Bytes atr_;
     unsigned resets_ = 0;
+    std::optional<ReaderFeatures> features_;
 };
 
 /// The one way to send APDUs: a PC/SC transaction, ended on destruction (RAII).
