@@ -41,7 +41,7 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # tscns: the tool talks to pcscd; the module file is for p11-kit (NSS, GnuTLS, libp11 use it).
 set(CPACK_DEBIAN_TOOL_PACKAGE_NAME tscns)
 set(CPACK_DEBIAN_TOOL_PACKAGE_DEPENDS "pcscd")
-set(CPACK_DEBIAN_TOOL_PACKAGE_RECOMMENDS "p11-kit")
+set(CPACK_DEBIAN_TOOL_PACKAGE_RECOMMENDS "p11-kit, libnss3-tools") # modutil, certutil for tscns setup
 set(CPACK_DEBIAN_TOOL_PACKAGE_SECTION utils)
 set(CPACK_COMPONENT_TOOL_DESCRIPTION
   "TS-CNS health card: command-line tool and PKCS#11 module
