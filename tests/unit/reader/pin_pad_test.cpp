@@ -151,7 +151,8 @@ void verifyStructure_fieldByField_matchesSoftwareVerify(void**)
         c.eq(int { v.wLangId }, 0x0410, "wLangId");
         c.eq(int { v.bMsgIndex }, 0, "bMsgIndex");
         c.eq(int { v.bTeoPrologue[0] } + v.bTeoPrologue[1] + v.bTeoPrologue[2], 0, "prologue");
-        c.eq(v.ulDataLength, 13U, "ulDataLength");
+        const std::uint32_t dataLength = v.ulDataLength; // a copy: the struct is packed
+        c.eq(dataLength, 13U, "ulDataLength");
         const ByteView apdu = ByteView(s).subspan(head);
         c.hex(apdu, "00 20 00 10 08 FF FF FF FF FF FF FF FF", "APDU template");
         // What the reader sends once the user typed 12345 (ASCII from data byte 0, the block's
