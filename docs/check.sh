@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The documentation check (ctest docs_check, docs/development.md §9). Fails when
-#   1. a file of the repository refers to documents outside it (../shared, the developers'
-#      former private notes; docs/development.md keeps the one history note that names them);
+#   1. a file of the repository refers to a document outside it: a relative path that climbs
+#      out of the repository root, or a section citation of a Markdown document that is not a
+#      file of the repository;
 #   2. a man page in docs/man does not render cleanly (groff -man -ww -z prints anything, or
 #      man --warnings -l complains);
 #   3. a long option that a program's help prints (its --help and each command's help) is
@@ -16,7 +17,6 @@ set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
-self=docs/check.sh
 failures=0
 fail() {
   printf 'docs_check: %s\n' "$*" >&2
@@ -35,23 +35,32 @@ else
 fi
 ((${#files[@]} > 0)) || fail "no files found under $root"
 
-# ---- 1. No reference to documents outside the repository.
-outside='\.\./shared|/work/shared|house-style|pkcs11-clients\.md'
+# ---- 1. No reference to documents outside the repository: a user has only the repository.
+# 1a. A relative path (../x) must not climb out of the repository root.
 while IFS= read -r hit; do
   file=${hit%%:*}
   rest=${hit#*:}
-  text=${rest#*:}
-  [[ $file == "$self" ]] && continue
-  # The in-repository PKCS#11 document is fine: by its path, or relatively from docs/.
-  stripped=$(printf '%s' "$text" | sed -E 's#docs/pkcs11-clients\.md##g')
-  [[ $file == docs/* ]] && stripped=$(printf '%s' "$stripped" | sed -E 's#pkcs11-clients\.md##g')
-  # docs/development.md's history note may name the former private notes.
-  [[ $file == docs/development.md ]] \
-    && stripped=$(printf '%s' "$stripped" | sed -E 's#house-style##g')
-  if printf '%s' "$stripped" | grep -qE "$outside"; then
-    fail "$file:${rest%%:*}: refers to a document outside the repository: $text"
-  fi
-done < <(printf '%s\0' "${files[@]}" | xargs -0 grep -I -n -E "$outside" -- 2>/dev/null)
+  path=${rest#*:}
+  target=$(realpath -m "$root/$(dirname "$file")/$path")
+  [[ $target == "$root" || $target == "$root"/* ]] \
+    || fail "$file:${rest%%:*}: $path points outside the repository"
+done < <(printf '%s\0' "${files[@]}" | xargs -0 grep -I -n -o -E '(\.\./)+[A-Za-z0-9_.][A-Za-z0-9_./-]*' -- 2>/dev/null)
+# 1b. A document cited with a section (its name ending in .md, then §N) must be a file of the
+# repository. Man pages write the hyphen as \-.
+declare -A docs_here=()
+for f in "${files[@]}"; do [[ $f == *.md ]] && docs_here[${f##*/}]=1; done
+while IFS= read -r hit; do
+  file=${hit%%:*}
+  rest=${hit#*:}
+  name=${rest#*:}
+  name=${name%% *}
+  name=${name%)}
+  name=${name%\`}
+  name=${name//\\-/-}
+  name=${name##*/}
+  [[ -n ${docs_here[$name]:-} ]] \
+    || fail "$file:${rest%%:*}: cites $name, which is not a file of the repository"
+done < <(printf '%s\0' "${files[@]}" | xargs -0 grep -I -n -o -E '[A-Za-z0-9_./\\-]*[A-Za-z0-9_-]\.md`?\)? §' -- 2>/dev/null)
 
 # ---- 2. Man pages render without warnings.
 shopt -s nullglob
