@@ -116,12 +116,11 @@ e2e_check "our registration back" once_each "$abs"
 [[ -f $proxy ]] || e2e_fail "p11-kit-proxy.so not found ($proxy; install p11-kit-modules)"
 modutil -force -add p11-kit-proxy -libfile "$proxy" -dbdir "sql:$abs" >"$E2E_TMP/modutil-proxy.log" 2>&1 \
   || e2e_fail "modutil -add p11-kit-proxy"
-if [[ -e /etc/pkcs11/modules/tscns.module || -e /usr/share/p11-kit/modules/tscns.module ]]; then
-  e2e_log "a system tscns.module is installed: the case without one is not checked"
-else
-  e2e_check "proxy, no tscns.module: exit 0" test "$(rc "$TSCNS" setup --json)" = 0
-  e2e_check "proxy, no tscns.module: kept" test "$(action_of "$abs")" = "already present"
-fi
+for f in /etc/pkcs11/modules/tscns.module /usr/share/p11-kit/modules/tscns.module; do
+  [[ ! -e $f ]] || e2e_fail "$f exists: this test needs a machine without a system tscns.module (remove it or the tscns package first)"
+done
+e2e_check "proxy, no tscns.module: exit 0" test "$(rc "$TSCNS" setup --json)" = 0
+e2e_check "proxy, no tscns.module: kept" test "$(action_of "$abs")" = "already present"
 mkdir -p "$home/.config/pkcs11/modules"
 printf 'module: %s\ndisable-in: firefox firefox-esr firefox-bin\n' "$build_module" \
   >"$home/.config/pkcs11/modules/tscns.module"
